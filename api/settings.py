@@ -1,0 +1,28 @@
+"""The one settings object, read from `MENTORAT_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the store lives, pool sizes and credential lifetimes."""
+
+    model_config = SettingsConfigDict(env_prefix="MENTORAT_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    pool_size: int = Field(default=5, ge=1, le=100)
+    max_overflow: int = Field(default=10, ge=0, le=100)
+    token_ttl_days: int = Field(default=30, ge=1, le=365)
+    invitation_ttl_days: int = Field(default=7, ge=1, le=90)
+    log_level: str = "INFO"
+
+    @property
+    def uses_postgres(self) -> bool:
+        """True when `MENTORAT_DATABASE_URL` selects PostgreSQL."""
+        return bool(self.database_url)

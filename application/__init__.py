@@ -1,0 +1,1 @@
+"""Use cases over the event store; never imports projections/, api/, FastAPI or psycopg."""

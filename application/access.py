@@ -1,0 +1,46 @@
+"""Who the caller is, and what they may reach: scope first (404), then role (403)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.errors import Forbidden, NotFound
+from domain.mentorship import Mentorship
+from domain.values import Actor, Role
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated participant."""
+
+    id: UUID
+    role: str
+    programme_id: UUID
+    name: str
+
+
+def mentorship_actor(caller: Caller, mentorship: Mentorship, allowed: Collection[str]) -> Actor:
+    """The caller's role in this mentorship, if they may do this; not-found outside their scope."""
+    if caller.programme_id != mentorship.programme_id:
+        raise NotFound
+    party_role = mentorship.role_of(caller.id)
+    if party_role is not None:
+        role = party_role
+    elif caller.role in (Role.COORDINATOR, Role.AUDITOR):
+        role = caller.role
+    else:
+        raise NotFound
+    if role not in allowed:
+        raise Forbidden
+    return Actor(caller.id, role)
+
+
+def programme_actor(caller: Caller, programme_id: UUID, allowed: Collection[str]) -> Actor:
+    """The caller acting in a programme: their own only."""
+    if caller.programme_id != programme_id:
+        raise NotFound
+    if caller.role not in allowed:
+        raise Forbidden
+    return Actor(caller.id, caller.role)

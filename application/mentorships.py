@@ -1,0 +1,278 @@
+"""Use cases about mentorships: one method per command of the HTTP contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from application.access import Caller, mentorship_actor, programme_actor
+from application.errors import NotFound
+from application.ports import Ports
+from application.store import CommandResult, Mentorat, check_version
+from domain.errors import InvalidValue, RuleViolation
+from domain.mentorship import Mentorship
+from domain.participant import Participant
+from domain.programme import Programme
+from domain.values import Actor, Role
+
+PARTIES = frozenset({Role.MENTOR.value, Role.MENTEE.value})
+COORDINATOR = frozenset({Role.COORDINATOR.value})
+PARTIES_OR_COORDINATOR = PARTIES | COORDINATOR
+READERS = PARTIES | COORDINATOR | {Role.AUDITOR.value}
+
+
+class MentorshipCommands:
+    """Draft, sign, meet, assess, dispute, consult, disclose and end."""
+
+    def __init__(self, store: Mentorat, ports: Ports) -> None:
+        self.store = store
+        self.ports = ports
+
+    def authorize(self, caller: Caller, mentorship_id: UUID, allowed: Collection[str]) -> Actor:
+        """The caller's role in the mentorship if allowed: not-found outside scope, forbidden otherwise."""
+        return mentorship_actor(caller, self.store.load(Mentorship, mentorship_id), allowed)
+
+    def get(self, mentorship_id: UUID) -> Mentorship:
+        """The mentorship as the write side knows it."""
+        return self.store.load(Mentorship, mentorship_id)
+
+    def draft(
+        self, caller: Caller, programme_id: UUID, mentor_id: UUID, mentee_id: UUID, starts_on: date, months: int | None
+    ) -> CommandResult:
+        """A coordinator drafts a convention; the mentee's participant records it in the same save."""
+        actor = programme_actor(caller, programme_id, COORDINATOR)
+        programme = self.store.load(Programme, programme_id)
+        mentor = self._party(mentor_id, programme_id, Role.MENTOR, "mentor_id")
+        mentee = self._party(mentee_id, programme_id, Role.MENTEE, "mentee_id")
+        now = self.ports.clock()
+        mentorship = Mentorship.draft(
+            self.ports.new_id(),
+            programme_id,
+            mentor_id,
+            mentee_id,
+            starts_on,
+            programme.default_months if months is None else months,
+            programme.time_zone,
+            actor,
+            now,
+        )
+        mentor.check_active()
+        mentee.assign_convention(mentorship.id, actor, now)
+        position = self.store.commit(mentorship, mentee)
+        return self._result(mentorship, position, id=str(mentorship.id), status=mentorship.status)
+
+    def _party(self, participant_id: UUID, programme_id: UUID, role: str, field: str) -> Participant:
+        try:
+            participant = self.store.load(Participant, participant_id)
+        except NotFound:
+            raise InvalidValue(field) from None
+        if participant.programme_id != programme_id or participant.role != role:
+            raise InvalidValue(field)
+        return participant
+
+    def withdraw(self, caller: Caller, mentorship_id: UUID, expected_version: int | None = None) -> CommandResult:
+        """The coordinator withdraws a draft; the mentee is free again."""
+        return self._execute(caller, mentorship_id, expected_version, COORDINATOR, self._withdraw)
+
+    def _withdraw(self, m: Mentorship, actor: Actor, now: datetime) -> list[Participant]:
+        m.withdraw(actor, now)
+        return self._release_mentee(m, actor, now)
+
+    def add_objective(self, caller: Caller, mentorship_id: UUID, text: str, expected_version: int | None = None) -> CommandResult:
+        """A party adds an objective."""
+        objective_id = self.ports.new_id()
+        return self._execute(
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.add_objective(objective_id, text, a, now),
+            objective_id=str(objective_id),
+        )
+
+    def sign(self, caller: Caller, mentorship_id: UUID, expected_version: int | None = None) -> CommandResult:
+        """A party signs the convention."""
+        result = self._execute(caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.sign(a, now))
+        result.data["status"] = self.store.load(Mentorship, mentorship_id).status
+        return result
+
+    def assess_objective(
+        self, caller: Caller, mentorship_id: UUID, objective_id: UUID, status: str, expected_version: int | None = None
+    ) -> CommandResult:
+        """A party assesses an objective."""
+        return self._execute(
+            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.assess_objective(objective_id, status, a, now)
+        )
+
+    def schedule_meeting(
+        self, caller: Caller, mentorship_id: UUID, scheduled_for: datetime, expected_version: int | None = None
+    ) -> CommandResult:
+        """A party schedules a meeting."""
+        meeting_id = self.ports.new_id()
+        return self._execute(
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.schedule_meeting(meeting_id, scheduled_for, a, now),
+            meeting_id=str(meeting_id),
+        )
+
+    def reschedule_meeting(
+        self, caller: Caller, mentorship_id: UUID, meeting_id: UUID, scheduled_for: datetime, expected_version: int | None = None
+    ) -> CommandResult:
+        """A party moves a meeting."""
+        return self._execute(
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.reschedule_meeting(meeting_id, scheduled_for, a, now),
+        )
+
+    def submit_agenda(
+        self, caller: Caller, mentorship_id: UUID, meeting_id: UUID, agenda: str, expected_version: int | None = None
+    ) -> CommandResult:
+        """The mentee sends the agenda before the meeting."""
+        return self._execute(
+            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.submit_agenda(meeting_id, agenda, a, now)
+        )
+
+    def hold_meeting(
+        self,
+        caller: Caller,
+        mentorship_id: UUID,
+        meeting_id: UUID,
+        held_at: datetime | None,
+        duration_minutes: int,
+        notes: str | None,
+        next_meeting_for: datetime | None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """A party records a meeting held and may schedule the next."""
+        next_meeting = None if next_meeting_for is None else (self.ports.new_id(), next_meeting_for)
+        return self._execute(
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.hold_meeting(meeting_id, held_at, duration_minutes, notes, next_meeting, a, now),
+            next_meeting_id=None if next_meeting is None else str(next_meeting[0]),
+        )
+
+    def cancel_meeting(
+        self,
+        caller: Caller,
+        mentorship_id: UUID,
+        meeting_id: UUID,
+        unavoidable: bool,
+        note: str | None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """A party cancels a meeting."""
+        return self._execute(
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.cancel_meeting(meeting_id, unavoidable, note, a, now),
+        )
+
+    def report_satisfaction(
+        self, caller: Caller, mentorship_id: UUID, score: int, comment: str | None, expected_version: int | None = None
+    ) -> CommandResult:
+        """A party reports satisfaction."""
+        return self._execute(
+            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.report_satisfaction(score, comment, a, now)
+        )
+
+    def raise_dispute(self, caller: Caller, mentorship_id: UUID, summary: str, expected_version: int | None = None) -> CommandResult:
+        """A party raises a dispute."""
+        dispute_id = self.ports.new_id()
+        return self._execute(
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.raise_dispute(dispute_id, summary, a, now),
+            dispute_id=str(dispute_id),
+        )
+
+    def settle_dispute(
+        self, caller: Caller, mentorship_id: UUID, dispute_id: UUID, expected_version: int | None = None
+    ) -> CommandResult:
+        """A party settles a dispute amicably."""
+        return self._execute(
+            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.settle_dispute(dispute_id, a, now)
+        )
+
+    def consult_coordinator(
+        self,
+        caller: Caller,
+        mentorship_id: UUID,
+        topic: str,
+        dispute_id: UUID | None,
+        outcome: str,
+        note: str | None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """The coordinator records a consultation."""
+        return self._execute(
+            caller,
+            mentorship_id,
+            expected_version,
+            COORDINATOR,
+            lambda m, a, now: m.consult_coordinator(topic, dispute_id, outcome, note, a, now),
+        )
+
+    def end(
+        self, caller: Caller, mentorship_id: UUID, reason: str, note: str | None, expected_version: int | None = None
+    ) -> CommandResult:
+        """A party or the coordinator ends the relationship; the mentee is free again."""
+
+        def end(m: Mentorship, actor: Actor, now: datetime) -> list[Participant]:
+            m.end(reason, note, actor, now)
+            return self._release_mentee(m, actor, now)
+
+        return self._execute(caller, mentorship_id, expected_version, PARTIES_OR_COORDINATOR, end)
+
+    def record_disclosure(
+        self, caller: Caller, mentorship_id: UUID, basis: str, authority: str | None, expected_version: int | None = None
+    ) -> CommandResult:
+        """A party records a disclosure."""
+        return self._execute(
+            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.record_disclosure(basis, authority, a, now)
+        )
+
+    def _release_mentee(self, m: Mentorship, actor: Actor, now: datetime) -> list[Participant]:
+        mentee = self.store.load(Participant, m.mentee_id)
+        mentee.release_convention(m.id, actor, now)
+        return [mentee]
+
+    def _execute(
+        self,
+        caller: Caller,
+        mentorship_id: UUID,
+        expected_version: int | None,
+        allowed: Collection[str],
+        action: Callable[[Mentorship, Actor, datetime], Any],
+        **data: Any,
+    ) -> CommandResult:
+        """Load, authorise, decide, then save: value errors (422) come before If-Match (412), rules (409) after."""
+        mentorship = self.store.load(Mentorship, mentorship_id)
+        actor = mentorship_actor(caller, mentorship, allowed)
+        version = mentorship.version
+        try:
+            others = action(mentorship, actor, self.ports.clock()) or []
+        except RuleViolation:
+            check_version(version, expected_version)
+            raise
+        check_version(version, expected_version)
+        position = self.store.commit(mentorship, *others)
+        return self._result(mentorship, position, **data)
+
+    @staticmethod
+    def _result(mentorship: Mentorship, position: int, **data: Any) -> CommandResult:
+        return CommandResult(mentorship.id, mentorship.version, position, dict(data))

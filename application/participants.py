@@ -1,0 +1,143 @@
+"""Use cases about programmes, participants and their credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from uuid import UUID
+
+from application.access import Caller, programme_actor
+from application.errors import NotFound, Unauthenticated
+from application.ports import Ports
+from application.store import CommandResult, Mentorat, check_version
+from domain.credential import INVITATION, TOKEN, Credential, credential_id
+from domain.participant import Participant
+from domain.programme import Programme
+from domain.values import Actor, Role
+
+SECRET_BYTES = 32  # 256 bits for codes and tokens
+
+
+class ParticipantCommands:
+    """Launch programmes, register and invite participants, redeem codes, authenticate tokens."""
+
+    def __init__(self, store: Mentorat, ports: Ports) -> None:
+        self.store = store
+        self.ports = ports
+
+    def create_programme(
+        self, name: str, coordinator_name: str, coordinator_email: str | None, default_months: int = 10
+    ) -> dict[str, str]:
+        """Operator: launch a programme with its coordinator, whose invitation is issued and redeemed at once."""
+        now, operator = self.ports.clock(), Actor.operator()
+        programme = Programme.launch(self.ports.new_id(), name, operator, now, default_months=default_months)
+        coordinator = Participant.register(
+            self.ports.new_id(), programme.id, Role.COORDINATOR, coordinator_name, coordinator_email, "fr", operator, now
+        )
+        code, invitation = self._issue_invitation(coordinator, operator, now)
+        token, credentials = self._redeem(invitation, coordinator, operator, now)
+        self.store.commit(programme, coordinator, *credentials)
+        return {"programme_id": str(programme.id), "coordinator_id": str(coordinator.id), "coordinator_token": token}
+
+    def register(
+        self, caller: Caller, programme_id: UUID, role: str, name: str, email: str | None, language: str
+    ) -> CommandResult:
+        """A coordinator registers a participant of their programme."""
+        actor = programme_actor(caller, programme_id, {Role.COORDINATOR})
+        participant = Participant.register(
+            self.ports.new_id(), programme_id, role, name, email, language, actor, self.ports.clock()
+        )
+        position = self.store.commit(participant)
+        return CommandResult(participant.id, participant.version, position, {"id": str(participant.id)})
+
+    def authorize(self, caller: Caller, participant_id: UUID, allowed: Collection[str]) -> Actor:
+        """The caller acting on a participant of their programme."""
+        participant = self.store.load(Participant, participant_id)
+        return programme_actor(caller, participant.programme_id, allowed)
+
+    def invite(self, caller: Caller, participant_id: UUID, expected_version: int | None = None) -> CommandResult:
+        """A coordinator issues a new one-time invitation code for a participant."""
+        actor = self.authorize(caller, participant_id, {Role.COORDINATOR})
+        return self._invite(participant_id, actor, expected_version)
+
+    def invite_as_operator(self, participant_id: UUID) -> CommandResult:
+        """Operator: a new invitation for a participant who lost access."""
+        return self._invite(participant_id, Actor.operator(), None)
+
+    def _invite(self, participant_id: UUID, actor: Actor, expected_version: int | None) -> CommandResult:
+        participant = self.store.load(Participant, participant_id)
+        check_version(participant.version, expected_version)
+        now = self.ports.clock()
+        code, invitation = self._issue_invitation(participant, actor, now)
+        position = self.store.commit(participant, invitation)
+        data = {"code": code, "expires_at": invitation.expires_at.isoformat()}
+        return CommandResult(participant.id, participant.version, position, data)
+
+    def redeem(self, code: str) -> CommandResult:
+        """Anyone holding a valid code exchanges it for a bearer token; otherwise not-found."""
+        now = self.ports.clock()
+        invitation = self._credential(code, INVITATION, now)
+        try:
+            participant = self.store.load(Participant, invitation.participant_id)
+        except NotFound:
+            raise NotFound from None
+        if not participant.active:
+            raise NotFound
+        actor = Actor(participant.id, participant.role)
+        token, credentials = self._redeem(invitation, participant, actor, now)
+        position = self.store.commit(participant, *credentials)
+        data = {"token": token, "participant_id": str(participant.id), "expires_at": credentials[1].expires_at.isoformat()}
+        return CommandResult(participant.id, participant.version, position, data)
+
+    def authenticate(self, token: str) -> Caller:
+        """The participant holding this unexpired token, if still active."""
+        now = self.ports.clock()
+        try:
+            credential = self._credential(token, TOKEN, now)
+            participant = self.store.load(Participant, credential.participant_id)
+        except NotFound:
+            raise Unauthenticated from None
+        if not participant.active:
+            raise Unauthenticated
+        return Caller(participant.id, participant.role, participant.programme_id, participant.name)
+
+    def deactivate(self, caller: Caller, participant_id: UUID, expected_version: int | None = None) -> CommandResult:
+        """A coordinator deactivates a participant: all their tokens stop at once."""
+        actor = self.authorize(caller, participant_id, {Role.COORDINATOR})
+        participant = self.store.load(Participant, participant_id)
+        check_version(participant.version, expected_version)
+        participant.deactivate(actor, self.ports.clock())
+        position = self.store.commit(participant)
+        return CommandResult(participant.id, participant.version, position)
+
+    def erase(self, participant_id: UUID) -> CommandResult:
+        """Operator: record a person's erasure (their state forgets name and e-mail)."""
+        participant = self.store.load(Participant, participant_id)
+        participant.erase(Actor.operator(), self.ports.clock())
+        position = self.store.commit(participant)
+        return CommandResult(participant.id, participant.version, position)
+
+    def _credential(self, secret: str, kind: str, now: datetime) -> Credential:
+        if not secret or len(secret) > 200:
+            raise NotFound
+        credential = self.store.load(Credential, credential_id(secret))
+        if not credential.is_valid(kind, now):
+            raise NotFound
+        return credential
+
+    def _issue_invitation(self, participant: Participant, actor: Actor, now: datetime) -> tuple[str, Credential]:
+        code = self.ports.new_secret(SECRET_BYTES)
+        expires_at = now + self.ports.invitation_ttl
+        invitation = Credential.issue(code, participant.id, INVITATION, expires_at, actor, now)
+        participant.issue_invitation(invitation.id, expires_at, actor, now)
+        return code, invitation
+
+    def _redeem(
+        self, invitation: Credential, participant: Participant, actor: Actor, now: datetime
+    ) -> tuple[str, tuple[Credential, Credential]]:
+        token = self.ports.new_secret(SECRET_BYTES)
+        expires_at = now + self.ports.token_ttl
+        token_credential = Credential.issue(token, participant.id, TOKEN, expires_at, actor, now)
+        invitation.use(actor, now)
+        participant.redeem_invitation(invitation.id, token_credential.id, expires_at, actor, now)
+        return token, (invitation, token_credential)

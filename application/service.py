@@ -1,0 +1,22 @@
+"""The application's front door: the event store with its use cases and injected ports."""
+
+from __future__ import annotations
+
+from application.mentorships import MentorshipCommands
+from application.participants import ParticipantCommands
+from application.ports import Ports
+from application.store import Mentorat
+
+
+class MentoratService:
+    """Everything the edges (HTTP, CLI, demo) may ask of the write side."""
+
+    def __init__(self, store: Mentorat, ports: Ports | None = None) -> None:
+        self.store = store
+        self.ports = ports or Ports()
+        self.participants = ParticipantCommands(store, self.ports)
+        self.mentorships = MentorshipCommands(store, self.ports)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.close()

@@ -1,0 +1,1 @@
+"""The read side: read models derived from events; imports domain events, never application/ or api/."""
