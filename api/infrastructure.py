@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
+from api.settings import Settings
 from application.ports import Ports
 from application.service import MentoratService
 from application.store import Mentorat
-from api.settings import Settings
 
 SQLITE_FILE = "mentorat.sqlite3"
 

@@ -8,18 +8,18 @@ __all__ = ["NotFound", "PreconditionFailed", "Unauthenticated", "VersionConflict
 
 
 class Unauthenticated(DomainError):
-    """No valid bearer token (401)."""
+    """No valid bearer token."""
 
     slug = "unauthenticated"
 
 
 class PreconditionFailed(DomainError):
-    """The `If-Match` version is not the current one (412)."""
+    """The `If-Match` version is not the current one."""
 
     slug = "precondition-failed"
 
 
 class VersionConflict(RuleViolation):
-    """Another command changed the same aggregate first (409)."""
+    """Another command changed the same aggregate first."""
 
     slug = "version-conflict"

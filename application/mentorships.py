@@ -80,7 +80,9 @@ class MentorshipCommands:
         m.withdraw(actor, now)
         return self._release_mentee(m, actor, now)
 
-    def add_objective(self, caller: Caller, mentorship_id: UUID, text: str, expected_version: int | None = None) -> CommandResult:
+    def add_objective(
+        self, caller: Caller, mentorship_id: UUID, text: str, expected_version: int | None = None
+    ) -> CommandResult:
         """A party adds an objective."""
         objective_id = self.ports.new_id()
         return self._execute(
@@ -103,7 +105,11 @@ class MentorshipCommands:
     ) -> CommandResult:
         """A party assesses an objective."""
         return self._execute(
-            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.assess_objective(objective_id, status, a, now)
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.assess_objective(objective_id, status, a, now),
         )
 
     def schedule_meeting(
@@ -121,7 +127,12 @@ class MentorshipCommands:
         )
 
     def reschedule_meeting(
-        self, caller: Caller, mentorship_id: UUID, meeting_id: UUID, scheduled_for: datetime, expected_version: int | None = None
+        self,
+        caller: Caller,
+        mentorship_id: UUID,
+        meeting_id: UUID,
+        scheduled_for: datetime,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A party moves a meeting."""
         return self._execute(
@@ -137,7 +148,11 @@ class MentorshipCommands:
     ) -> CommandResult:
         """The mentee sends the agenda before the meeting."""
         return self._execute(
-            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.submit_agenda(meeting_id, agenda, a, now)
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.submit_agenda(meeting_id, agenda, a, now),
         )
 
     def hold_meeting(
@@ -185,10 +200,16 @@ class MentorshipCommands:
     ) -> CommandResult:
         """A party reports satisfaction."""
         return self._execute(
-            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.report_satisfaction(score, comment, a, now)
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.report_satisfaction(score, comment, a, now),
         )
 
-    def raise_dispute(self, caller: Caller, mentorship_id: UUID, summary: str, expected_version: int | None = None) -> CommandResult:
+    def raise_dispute(
+        self, caller: Caller, mentorship_id: UUID, summary: str, expected_version: int | None = None
+    ) -> CommandResult:
         """A party raises a dispute."""
         dispute_id = self.ports.new_id()
         return self._execute(
@@ -239,11 +260,20 @@ class MentorshipCommands:
         return self._execute(caller, mentorship_id, expected_version, PARTIES_OR_COORDINATOR, end)
 
     def record_disclosure(
-        self, caller: Caller, mentorship_id: UUID, basis: str, authority: str | None, expected_version: int | None = None
+        self,
+        caller: Caller,
+        mentorship_id: UUID,
+        basis: str,
+        authority: str | None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A party records a disclosure."""
         return self._execute(
-            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.record_disclosure(basis, authority, a, now)
+            caller,
+            mentorship_id,
+            expected_version,
+            PARTIES,
+            lambda m, a, now: m.record_disclosure(basis, authority, a, now),
         )
 
     def _release_mentee(self, m: Mentorship, actor: Actor, now: datetime) -> list[Participant]:

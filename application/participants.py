@@ -32,9 +32,16 @@ class ParticipantCommands:
         now, operator = self.ports.clock(), Actor.operator()
         programme = Programme.launch(self.ports.new_id(), name, operator, now, default_months=default_months)
         coordinator = Participant.register(
-            self.ports.new_id(), programme.id, Role.COORDINATOR, coordinator_name, coordinator_email, "fr", operator, now
+            self.ports.new_id(),
+            programme.id,
+            Role.COORDINATOR,
+            coordinator_name,
+            coordinator_email,
+            "fr",
+            operator,
+            now,
         )
-        code, invitation = self._issue_invitation(coordinator, operator, now)
+        _code, invitation = self._issue_invitation(coordinator, operator, now)
         token, credentials = self._redeem(invitation, coordinator, operator, now)
         self.store.commit(programme, coordinator, *credentials)
         return {"programme_id": str(programme.id), "coordinator_id": str(coordinator.id), "coordinator_token": token}
@@ -86,7 +93,11 @@ class ParticipantCommands:
         actor = Actor(participant.id, participant.role)
         token, credentials = self._redeem(invitation, participant, actor, now)
         position = self.store.commit(participant, *credentials)
-        data = {"token": token, "participant_id": str(participant.id), "expires_at": credentials[1].expires_at.isoformat()}
+        data = {
+            "token": token,
+            "participant_id": str(participant.id),
+            "expires_at": credentials[1].expires_at.isoformat(),
+        }
         return CommandResult(participant.id, participant.version, position, data)
 
     def authenticate(self, token: str) -> Caller:

@@ -51,7 +51,7 @@ class Mentorat(Application[UUID]):
     def load(self, cls: type[A], aggregate_id: UUID) -> A:
         """An aggregate of the given class, or `NotFound`."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound from None
         if not isinstance(aggregate, cls):

@@ -15,7 +15,7 @@ class DomainError(Exception):
 
 
 class InvalidValue(DomainError):
-    """A value of the request is not acceptable (422)."""
+    """A value of the request is not acceptable."""
 
     slug = "validation-error"
 
@@ -25,19 +25,19 @@ class InvalidValue(DomainError):
 
 
 class Forbidden(DomainError):
-    """This role may not do this (403)."""
+    """This role may not do this here."""
 
     slug = "forbidden"
 
 
 class NotFound(DomainError):
-    """The thing named in the path does not exist (404)."""
+    """Nothing of that name is within your reach."""
 
     slug = "not-found"
 
 
 class RuleViolation(DomainError):
-    """A rule of the agreement refuses the command in the current state (409)."""
+    """A rule of the agreement refuses the command in the current state."""
 
     slug = "rule-violation"
 

@@ -455,7 +455,9 @@ class Mentorship(MentoratAggregate):
                 scheduled_for=next_meeting[1],
             )
 
-    def cancel_meeting(self, meeting_id: UUID, unavoidable: bool, note: str | None, actor: Actor, now: datetime) -> None:
+    def cancel_meeting(
+        self, meeting_id: UUID, unavoidable: bool, note: str | None, actor: Actor, now: datetime
+    ) -> None:
         """A party cancels a planned meeting, saying whether it was unavoidable (R5)."""
         self.check_party(actor)
         self.meeting(meeting_id)

@@ -80,9 +80,7 @@ class Participant(MentoratAggregate):
             """Forget the current convention."""
             aggregate.convention_id = None
 
-    def __init__(
-        self, programme_id: UUID, role: str, name: str, email: str | None, language: str, **_: Any
-    ) -> None:
+    def __init__(self, programme_id: UUID, role: str, name: str, email: str | None, language: str, **_: Any) -> None:
         self.programme_id = programme_id
         self.role = role
         self.name = name

@@ -1,0 +1,45 @@
+"""`create_app(settings)`: the HTTP application; it connects to the store at start-up, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from api import problems
+from api.body import MAX_BODY_BYTES
+from api.infrastructure import build_service
+from api.routes import meetings, mentorships, participants, system
+from api.settings import Settings
+from application.ports import Ports
+from application.service import MentoratService
+
+
+def create_app(settings: Settings | None = None, ports: Ports | None = None) -> FastAPI:
+    """The FastAPI app over the configured store; the service is built in the lifespan."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service: MentoratService = build_service(settings, ports)
+        app.state.service = service
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(title="Mentorat", version="1", lifespan=lifespan)
+    problems.install(app)
+
+    @app.middleware("http")
+    async def refuse_large_bodies(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Bodies over 256 KiB get 413 before anything else (the body dependency re-checks chunked ones)."""
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return problems.problem(413, "payload-too-large", "Payload too large")
+        return await call_next(request)
+
+    for module in (system, participants, mentorships, meetings):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,118 @@
+"""The operator's command line: `mentorat programme|participant|serve|demo`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+from api.infrastructure import build_service
+from api.settings import Settings
+from application.errors import NotFound
+from domain.errors import DomainError
+
+app = typer.Typer(help="Mentorat: mentoring programmes, event-sourced.", no_args_is_help=True)
+programme = typer.Typer(help="Programmes.", no_args_is_help=True)
+participant = typer.Typer(help="Participants.", no_args_is_help=True)
+app.add_typer(programme, name="programme")
+app.add_typer(participant, name="participant")
+
+
+def fail(error: DomainError) -> None:
+    """Report a refused command on stderr by its slug, and exit 1."""
+    typer.echo(f"error: {error.slug}", err=True)
+    raise typer.Exit(1)
+
+
+@programme.command("create")
+def create_programme(
+    name: Annotated[str, typer.Option(help="The programme's name.")],
+    coordinator_name: Annotated[str, typer.Option(help="The first coordinator's name.")],
+    coordinator_email: Annotated[str | None, typer.Option(help="The coordinator's e-mail.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Launch a programme and give its coordinator a token."""
+    service = build_service(Settings())
+    try:
+        created = service.participants.create_programme(name, coordinator_name, coordinator_email)
+    except DomainError as error:
+        fail(error)
+    finally:
+        service.close()
+    if as_json:
+        typer.echo(json.dumps(created))
+    else:
+        typer.echo(f"programme {created['programme_id']}\ncoordinator {created['coordinator_id']}")
+        typer.echo(f"coordinator token (shown once): {created['coordinator_token']}")
+
+
+@participant.command("invite")
+def invite(
+    participant_id: Annotated[str, typer.Argument(help="The participant's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Issue a new one-time invitation code for a participant who lost access."""
+    service = build_service(Settings())
+    try:
+        result = service.participants.invite_as_operator(_uuid(participant_id))
+    except DomainError as error:
+        fail(error)
+    finally:
+        service.close()
+    typer.echo(json.dumps({"code": result.data["code"]}) if as_json else result.data["code"])
+
+
+@participant.command("erase")
+def erase(participant_id: Annotated[str, typer.Argument(help="The participant's id.")]) -> None:
+    """Record a person's erasure."""
+    service = build_service(Settings())
+    try:
+        service.participants.erase(_uuid(participant_id))
+    except DomainError as error:
+        fail(error)
+    finally:
+        service.close()
+    typer.echo("erased")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_projections: Annotated[bool, typer.Option("--no-projections", help="Do not run projections here.")] = False,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path | None, typer.Option(help="A fresh directory (default: a new temporary one).")] = None,
+) -> None:
+    """Run a realistic programme on a fresh embedded store and print what happened."""
+    from api.demo import run_demo
+
+    target = directory or Path(tempfile.mkdtemp(prefix="mentorat-demo-"))
+    raise typer.Exit(run_demo(target, sys.stdout))
+
+
+def _uuid(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound from None
+
+
+def main() -> None:
+    """Console script entry point."""
+    app()

@@ -1,0 +1,94 @@
+"""FastAPI dependencies: the service, the caller, scope and role, and If-Match; none reads the body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header, Request, Response
+
+from application.access import Caller, programme_actor
+from application.errors import NotFound, Unauthenticated
+from application.service import MentoratService
+from application.store import CommandResult
+
+
+def get_service(request: Request) -> MentoratService:
+    """The write side built at start-up."""
+    service: MentoratService = request.app.state.service
+    return service
+
+
+Service = Annotated[MentoratService, Depends(get_service)]
+
+
+def get_caller(service: Service, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    """The participant whose bearer token came with the request (401 otherwise)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated
+    return service.participants.authenticate(token.strip())
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def parse_id(value: str) -> UUID:
+    """A path id; a malformed one is simply not found."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound from None
+
+
+def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    """The expected version of `If-Match: "<version>"`; `*` matches any; anything else never matches."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    value = if_match.strip()
+    if len(value) > 2 and value[0] == value[-1] == '"' and value[1:-1].isdigit():
+        return int(value[1:-1])
+    return -1
+
+
+ExpectedVersion = Annotated[int | None, Depends(if_match)]
+
+
+def mentorship_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, Service, str], tuple[Caller, UUID]]:
+    """A dependency checking the caller may act on mentorship `{mentorship_id}` in one of these roles."""
+
+    def check(caller: CurrentCaller, service: Service, mentorship_id: str) -> tuple[Caller, UUID]:
+        mid = parse_id(mentorship_id)
+        service.mentorships.authorize(caller, mid, allowed)
+        return caller, mid
+
+    return check
+
+
+def participant_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, Service, str], tuple[Caller, UUID]]:
+    """A dependency checking the caller may act on participant `{participant_id}` in one of these roles."""
+
+    def check(caller: CurrentCaller, service: Service, participant_id: str) -> tuple[Caller, UUID]:
+        pid = parse_id(participant_id)
+        service.participants.authorize(caller, pid, allowed)
+        return caller, pid
+
+    return check
+
+
+def programme_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, str], tuple[Caller, UUID]]:
+    """A dependency checking the caller may act in programme `{programme_id}` in one of these roles."""
+
+    def check(caller: CurrentCaller, programme_id: str) -> tuple[Caller, UUID]:
+        pid = parse_id(programme_id)
+        programme_actor(caller, pid, allowed)
+        return caller, pid
+
+    return check
+
+
+def committed(response: Response, result: CommandResult) -> dict[str, object]:
+    """The 2xx body of a command, with its version also as a strong ETag."""
+    response.headers["ETag"] = f'"{result.version}"'
+    return {**result.data, "version": result.version, "position": result.position}

@@ -1,0 +1,200 @@
+"""Conventions: drafting, withdrawal, objectives, signatures, satisfaction, disputes, consultations, end."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+
+from api.body import body_schema, json_body
+from api.deps import ExpectedVersion, Service, committed, mentorship_scope, parse_id, programme_scope
+from api.schemas import (
+    AssessmentIn,
+    Committed,
+    ConsultationIn,
+    DisclosureIn,
+    DisputeIn,
+    DisputeOut,
+    Empty,
+    EndIn,
+    MentorshipIn,
+    MentorshipOut,
+    ObjectiveIn,
+    ObjectiveOut,
+    SatisfactionIn,
+    SignatureOut,
+)
+from application.access import Caller
+from application.mentorships import COORDINATOR, PARTIES, PARTIES_OR_COORDINATOR
+
+router = APIRouter(prefix="/v1")
+Scope = tuple[Caller, UUID]
+Parties = Annotated[Scope, Depends(mentorship_scope(PARTIES))]
+Coordinator = Annotated[Scope, Depends(mentorship_scope(COORDINATOR))]
+NoBody = Annotated[Empty, Depends(json_body(Empty))]
+
+
+@router.post(
+    "/programmes/{programme_id}/mentorships",
+    status_code=201,
+    response_model=MentorshipOut,
+    openapi_extra=body_schema(MentorshipIn),
+)
+def draft(
+    scope: Annotated[Scope, Depends(programme_scope(COORDINATOR))],
+    body: Annotated[MentorshipIn, Depends(json_body(MentorshipIn))],
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A coordinator drafts a convention for a pair."""
+    caller, programme_id = scope
+    result = service.mentorships.draft(
+        caller, programme_id, body.mentor_id, body.mentee_id, body.starts_on, body.months
+    )
+    return committed(response, result)
+
+
+@router.post("/mentorships/{mentorship_id}/withdrawal", status_code=201, response_model=Committed)
+def withdraw(
+    scope: Coordinator, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+) -> dict[str, object]:
+    """The coordinator withdraws a convention before it takes effect."""
+    return committed(response, service.mentorships.withdraw(*scope, expected))
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/objectives",
+    status_code=201,
+    response_model=ObjectiveOut,
+    openapi_extra=body_schema(ObjectiveIn),
+)
+def add_objective(
+    scope: Parties,
+    body: Annotated[ObjectiveIn, Depends(json_body(ObjectiveIn))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A party adds an objective."""
+    return committed(response, service.mentorships.add_objective(*scope, body.text, expected))
+
+
+@router.post("/mentorships/{mentorship_id}/signatures", status_code=201, response_model=SignatureOut)
+def sign(
+    scope: Parties, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+) -> dict[str, object]:
+    """A party signs; `active` once both have."""
+    return committed(response, service.mentorships.sign(*scope, expected))
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/objectives/{objective_id}/assessments",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(AssessmentIn),
+)
+def assess(
+    scope: Parties,
+    objective_id: str,
+    body: Annotated[AssessmentIn, Depends(json_body(AssessmentIn))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A party assesses an objective."""
+    result = service.mentorships.assess_objective(*scope, parse_id(objective_id), body.status, expected)
+    return committed(response, result)
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/satisfaction",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(SatisfactionIn),
+)
+def report_satisfaction(
+    scope: Parties,
+    body: Annotated[SatisfactionIn, Depends(json_body(SatisfactionIn))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A party reports satisfaction 1-5."""
+    return committed(response, service.mentorships.report_satisfaction(*scope, body.score, body.comment, expected))
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/disputes",
+    status_code=201,
+    response_model=DisputeOut,
+    openapi_extra=body_schema(DisputeIn),
+)
+def raise_dispute(
+    scope: Parties,
+    body: Annotated[DisputeIn, Depends(json_body(DisputeIn))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A party raises a dispute."""
+    return committed(response, service.mentorships.raise_dispute(*scope, body.summary, expected))
+
+
+@router.post("/mentorships/{mentorship_id}/disputes/{dispute_id}/settlement", status_code=201, response_model=Committed)
+def settle_dispute(
+    scope: Parties, dispute_id: str, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+) -> dict[str, object]:
+    """One party's word settles a dispute amicably."""
+    return committed(response, service.mentorships.settle_dispute(*scope, parse_id(dispute_id), expected))
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/consultations",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(ConsultationIn),
+)
+def consult(
+    scope: Coordinator,
+    body: Annotated[ConsultationIn, Depends(json_body(ConsultationIn))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """The coordinator records a consultation about a dispute or an early end."""
+    result = service.mentorships.consult_coordinator(
+        *scope, body.topic, body.dispute_id, body.outcome, body.note, expected
+    )
+    return committed(response, result)
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/end", status_code=201, response_model=Committed, openapi_extra=body_schema(EndIn)
+)
+def end(
+    scope: Annotated[Scope, Depends(mentorship_scope(PARTIES_OR_COORDINATOR))],
+    body: Annotated[EndIn, Depends(json_body(EndIn))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A party or the coordinator ends the relationship."""
+    return committed(response, service.mentorships.end(*scope, body.reason, body.note, expected))
+
+
+@router.post(
+    "/mentorships/{mentorship_id}/disclosures",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(DisclosureIn),
+)
+def disclose(
+    scope: Parties,
+    body: Annotated[DisclosureIn, Depends(json_body(DisclosureIn))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A party records a disclosure (the mentor-only basis from a mentee: 403)."""
+    return committed(response, service.mentorships.record_disclosure(*scope, body.basis, body.authority, expected))

@@ -1,0 +1,71 @@
+"""Participants, invitations, redemption and deactivation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+
+from api.body import body_schema, json_body
+from api.deps import ExpectedVersion, Service, committed, participant_scope, programme_scope
+from api.schemas import Committed, Empty, IdOut, InvitationOut, ParticipantIn, RedemptionIn, TokenOut
+from application.access import Caller
+from application.mentorships import COORDINATOR
+
+router = APIRouter(prefix="/v1")
+Scope = tuple[Caller, UUID]
+
+
+@router.post(
+    "/programmes/{programme_id}/participants",
+    status_code=201,
+    response_model=IdOut,
+    openapi_extra=body_schema(ParticipantIn),
+)
+def register_participant(
+    scope: Annotated[Scope, Depends(programme_scope(COORDINATOR))],
+    body: Annotated[ParticipantIn, Depends(json_body(ParticipantIn))],
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A coordinator registers a participant."""
+    caller, programme_id = scope
+    result = service.participants.register(caller, programme_id, body.role, body.name, body.email, body.language)
+    return committed(response, result)
+
+
+@router.post("/participants/{participant_id}/invitations", status_code=201, response_model=InvitationOut)
+def invite(
+    scope: Annotated[Scope, Depends(participant_scope(COORDINATOR))],
+    _: Annotated[Empty, Depends(json_body(Empty))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A coordinator issues a one-time invitation code, valid 7 days."""
+    caller, participant_id = scope
+    return committed(response, service.participants.invite(caller, participant_id, expected))
+
+
+@router.post(
+    "/invitations/redemption", status_code=201, response_model=TokenOut, openapi_extra=body_schema(RedemptionIn)
+)
+def redeem(
+    body: Annotated[RedemptionIn, Depends(json_body(RedemptionIn))], service: Service, response: Response
+) -> dict[str, object]:
+    """Anyone exchanges a valid code for a bearer token (used, expired or unknown codes: 404)."""
+    return committed(response, service.participants.redeem(body.code))
+
+
+@router.post("/participants/{participant_id}/deactivation", status_code=201, response_model=Committed)
+def deactivate(
+    scope: Annotated[Scope, Depends(participant_scope(COORDINATOR))],
+    _: Annotated[Empty, Depends(json_body(Empty))],
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
+) -> dict[str, object]:
+    """A coordinator deactivates a participant; their tokens stop working."""
+    caller, participant_id = scope
+    return committed(response, service.participants.deactivate(caller, participant_id, expected))

@@ -1,0 +1,22 @@
+"""Health and the caller's own identity."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import CurrentCaller
+from api.schemas import Health, MeOut
+
+router = APIRouter()
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> dict[str, str]:
+    """Liveness: answers without touching the store."""
+    return {"status": "ok"}
+
+
+@router.get("/v1/me", response_model=MeOut)
+def me(caller: CurrentCaller) -> dict[str, object]:
+    """Who the token belongs to."""
+    return {"id": caller.id, "role": caller.role, "programme_id": caller.programme_id, "name": caller.name}
