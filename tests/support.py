@@ -24,6 +24,6 @@ class FakeClock:
         return self.now
 
 
-def ports(clock: FakeClock) -> Ports:
+def ports(clock: FakeClock, token_days: int = 30) -> Ports:
     """Ports with the fake clock and the real id and secret sources."""
-    return Ports(clock=clock)
+    return Ports(clock=clock, token_ttl=timedelta(days=token_days))

@@ -1,0 +1,54 @@
+"""The operator's commands, run as a process would run them, on both stores."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.infrastructure import build_service
+from api.settings import Settings
+
+
+def settings_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the CLI's own Settings() at the store under test."""
+    for key in ("MENTORAT_DATABASE_URL", "MENTORAT_DATABASE_SCHEMA", "MENTORAT_DATA_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    if settings.database_url:
+        monkeypatch.setenv("MENTORAT_DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("MENTORAT_DATABASE_SCHEMA", settings.database_schema or "")
+    else:
+        monkeypatch.setenv("MENTORAT_DATA_DIR", str(settings.data_dir))
+
+
+def test_programme_create_and_invite_print_one_json_object(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings_env(settings, monkeypatch)
+    runner = CliRunner()
+    # When the operator creates a programme
+    result = runner.invoke(app, ["programme", "create", "--name", "P", "--coordinator-name", "C", "--json"])
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.stdout)
+    assert set(created) == {"programme_id", "coordinator_id", "coordinator_token"}
+    # Then the coordinator's token works
+    service = build_service(settings)
+    try:
+        caller = service.participants.authenticate(created["coordinator_token"])
+        assert str(caller.id) == created["coordinator_id"]
+        # When the operator issues a new invitation, then its code redeems once
+        invited = runner.invoke(app, ["participant", "invite", created["coordinator_id"], "--json"])
+        assert invited.exit_code == 0, invited.output
+        code = json.loads(invited.stdout)["code"]
+        assert len(code) >= 22  # at least 128 bits, URL-safe base64
+        redeemed = service.participants.redeem(code)
+        assert redeemed.data["participant_id"] == created["coordinator_id"]
+    finally:
+        service.close()
+
+
+def test_invite_of_an_unknown_participant_fails_by_slug(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings_env(settings, monkeypatch)
+    result = CliRunner().invoke(app, ["participant", "invite", "00000000-0000-0000-0000-000000000000", "--json"])
+    assert result.exit_code == 1
+    assert "not-found" in result.output
