@@ -1,1 +1,1 @@
-"""The edges: settings, composition root, HTTP app, errors, authentication and CLI; the only place that picks infrastructure."""
+"""The edges: settings, composition root, HTTP app, errors, auth and CLI; the only place picking infrastructure."""

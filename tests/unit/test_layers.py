@@ -34,7 +34,15 @@ def test_domain_imports_only_the_standard_library_and_eventsourcing_domain() -> 
 
 
 def test_application_never_imports_the_edges_or_the_read_side() -> None:
-    forbidden = ("api", "projections", "fastapi", "psycopg", "starlette", "eventsourcing.postgres", "eventsourcing.sqlite")
+    forbidden = (
+        "api",
+        "projections",
+        "fastapi",
+        "psycopg",
+        "starlette",
+        "eventsourcing.postgres",
+        "eventsourcing.sqlite",
+    )
     strays = {m for m in imported_modules("application") if m.startswith(forbidden)}
     assert strays == set()
 
