@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
+import psycopg
+from psycopg import sql
+
 from api.settings import Settings
 from application.ports import Ports
 from application.service import MentoratService
@@ -49,10 +52,18 @@ def store_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def ensure_schema(settings: Settings) -> None:
+    """Create the configured PostgreSQL schema if missing (the library expects it to exist)."""
+    if settings.database_url and settings.database_schema:
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(settings.database_schema)))
+
+
 def build_service(settings: Settings, ports: Ports | None = None) -> MentoratService:
     """The write side over the configured store (connects now: call it at start-up, never at import)."""
     ports = ports or Ports(
         invitation_ttl=timedelta(days=settings.invitation_ttl_days),
         token_ttl=timedelta(days=settings.token_ttl_days),
     )
+    ensure_schema(settings)
     return MentoratService(Mentorat(env=store_env(settings)), ports)

@@ -96,9 +96,9 @@ class MentorshipCommands:
 
     def sign(self, caller: Caller, mentorship_id: UUID, expected_version: int | None = None) -> CommandResult:
         """A party signs the convention."""
-        result = self._execute(caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.sign(a, now))
-        result.data["status"] = self.store.load(Mentorship, mentorship_id).status
-        return result
+        return self._execute(
+            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.sign(a, now), with_status=True
+        )
 
     def assess_objective(
         self, caller: Caller, mentorship_id: UUID, objective_id: UUID, status: str, expected_version: int | None = None
@@ -288,6 +288,7 @@ class MentorshipCommands:
         expected_version: int | None,
         allowed: Collection[str],
         action: Callable[[Mentorship, Actor, datetime], Any],
+        with_status: bool = False,
         **data: Any,
     ) -> CommandResult:
         """Load, authorise, decide, then save: value errors (422) come before If-Match (412), rules (409) after."""
@@ -301,6 +302,8 @@ class MentorshipCommands:
             raise
         check_version(version, expected_version)
         position = self.store.commit(mentorship, *others)
+        if with_status:
+            data["status"] = mentorship.status
         return self._result(mentorship, position, **data)
 
     @staticmethod
