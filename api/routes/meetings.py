@@ -12,9 +12,11 @@ from api.deps import ExpectedVersion, Service, committed, mentorship_scope, pars
 from api.schemas import AgendaIn, CancellationIn, Committed, HeldIn, HeldOut, MeetingOut, ScheduleIn
 from application.access import Caller
 from application.mentorships import PARTIES
+from domain.values import Role
 
 router = APIRouter(prefix="/v1/mentorships/{mentorship_id}/meetings")
 Parties = Annotated[tuple[Caller, UUID], Depends(mentorship_scope(PARTIES))]
+Mentee = Annotated[tuple[Caller, UUID], Depends(mentorship_scope({Role.MENTEE.value}))]
 
 
 @router.post("", status_code=201, response_model=MeetingOut, openapi_extra=body_schema(ScheduleIn))
@@ -47,7 +49,7 @@ def reschedule(
 
 @router.post("/{meeting_id}/agenda", status_code=201, response_model=Committed, openapi_extra=body_schema(AgendaIn))
 def submit_agenda(
-    scope: Parties,
+    scope: Mentee,
     meeting_id: str,
     body: Annotated[AgendaIn, Depends(json_body(AgendaIn))],
     expected: ExpectedVersion,
