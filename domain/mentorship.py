@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -317,6 +318,12 @@ class Mentorship(MentoratAggregate):
         if local_date(moment, self.time_zone) < self.starts_on:
             raise InvalidValue(field)
 
+    @staticmethod
+    def check_new_id(field: str, new_id: UUID, existing: Collection[UUID]) -> None:
+        """A new meeting, objective or dispute never reuses an id (it would reopen the old one)."""
+        if new_id in existing:
+            raise InvalidValue(field)
+
     def meeting(self, meeting_id: UUID) -> MeetingState:
         """A meeting of this mentorship, or not-found."""
         try:
@@ -340,6 +347,7 @@ class Mentorship(MentoratAggregate):
     def add_objective(self, objective_id: UUID, text: str, actor: Actor, now: datetime) -> None:
         """A party adds an objective (at most 20)."""
         self.check_party(actor)
+        self.check_new_id("objective_id", objective_id, self.objectives)
         check_text("text", text, required=True)
         if len(self.objectives) >= MAX_OBJECTIVES:
             raise InvalidValue("text")
@@ -381,6 +389,7 @@ class Mentorship(MentoratAggregate):
     def schedule_meeting(self, meeting_id: UUID, scheduled_for: datetime, actor: Actor, now: datetime) -> None:
         """A party plans a meeting (a past time records a late meeting)."""
         self.check_party(actor)
+        self.check_new_id("meeting_id", meeting_id, self.meetings)
         self.check_on_or_after_start("scheduled_for", scheduled_for)
         self.check_active()
         self._happen(
@@ -431,6 +440,7 @@ class Mentorship(MentoratAggregate):
         check_range("duration_minutes", duration_minutes, MIN_DURATION, MAX_DURATION)
         check_text("notes", notes, required=False)
         if next_meeting is not None:
+            self.check_new_id("next_meeting_id", next_meeting[0], self.meetings)
             self.check_on_or_after_start("next_meeting_for", next_meeting[1])
         self.check_active()
         self.open_meeting(meeting_id)
@@ -481,6 +491,7 @@ class Mentorship(MentoratAggregate):
     def raise_dispute(self, dispute_id: UUID, summary: str, actor: Actor, now: datetime) -> None:
         """A party raises a dispute (R7)."""
         self.check_party(actor)
+        self.check_new_id("dispute_id", dispute_id, self.disputes)
         check_text("summary", summary, required=True)
         self.check_active()
         self._happen(self.DisputeRaised, actor.id, actor.role, now, dispute_id=dispute_id, summary=summary)
