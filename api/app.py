@@ -33,12 +33,19 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
     problems.install(app)
 
     @app.middleware("http")
-    async def refuse_large_bodies(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Bodies over 256 KiB get 413 before anything else (the body dependency re-checks chunked ones)."""
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """413 for bodies over 256 KiB before anything else; a bare 500 for anything unexpected.
+
+        Catching here, not with an `Exception` handler, keeps Starlette from re-raising the error to
+        the server, whose traceback log would print the exception's message (which may quote input).
+        """
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
             return problems.problem(413, "payload-too-large", "Payload too large")
-        return await call_next(request)
+        try:
+            return await call_next(request)
+        except Exception as error:
+            return problems.internal_error(error)
 
     for module in (system, participants, mentorships, meetings):
         app.include_router(module.router)

@@ -110,10 +110,6 @@ def install(app: FastAPI) -> None:
         slug = HTTP_SLUGS.get(error.status_code, "http-error")
         return problem(error.status_code, slug, slug.replace("-", " ").capitalize())
 
-    async def on_unexpected(_: Request, error: Exception) -> JSONResponse:
-        return internal_error(error)
-
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(Exception, on_unexpected)
