@@ -92,3 +92,37 @@ def committed(response: Response, result: CommandResult) -> dict[str, object]:
     """The 2xx body of a command, with its version also as a strong ETag."""
     response.headers["ETag"] = f'"{result.version}"'
     return {**result.data, "version": result.version, "position": result.position}
+
+
+def _part_of_mentorship(service: MentoratService, mentorship_id: str, part_id: str, kind: str) -> UUID:
+    """A meeting, objective or dispute of the mentorship, checked before the body is read (404 otherwise)."""
+    pid = parse_id(part_id)
+    mentorship = service.mentorships.get(parse_id(mentorship_id))
+    parts: dict[str, Collection[UUID]] = {
+        "meeting": mentorship.meetings,
+        "objective": mentorship.objectives,
+        "dispute": mentorship.disputes,
+    }
+    if pid not in parts[kind]:
+        raise NotFound
+    return pid
+
+
+def meeting_ref(service: Service, mentorship_id: str, meeting_id: str) -> UUID:
+    """The path's meeting; list it after the scope dependency so scope is checked first."""
+    return _part_of_mentorship(service, mentorship_id, meeting_id, "meeting")
+
+
+def objective_ref(service: Service, mentorship_id: str, objective_id: str) -> UUID:
+    """The path's objective; list it after the scope dependency."""
+    return _part_of_mentorship(service, mentorship_id, objective_id, "objective")
+
+
+def dispute_ref(service: Service, mentorship_id: str, dispute_id: str) -> UUID:
+    """The path's dispute; list it after the scope dependency."""
+    return _part_of_mentorship(service, mentorship_id, dispute_id, "dispute")
+
+
+MeetingId = Annotated[UUID, Depends(meeting_ref)]
+ObjectiveId = Annotated[UUID, Depends(objective_ref)]
+DisputeId = Annotated[UUID, Depends(dispute_ref)]

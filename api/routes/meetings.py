@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Response
 
 from api.body import body_schema, json_body
-from api.deps import ExpectedVersion, Service, committed, mentorship_scope, parse_id
+from api.deps import ExpectedVersion, MeetingId, Service, committed, mentorship_scope
 from api.schemas import AgendaIn, CancellationIn, Committed, HeldIn, HeldOut, MeetingOut, ScheduleIn
 from application.access import Caller
 from application.mentorships import PARTIES
@@ -36,34 +36,34 @@ def schedule(
 )
 def reschedule(
     scope: Parties,
-    meeting_id: str,
+    meeting_id: MeetingId,
     body: Annotated[ScheduleIn, Depends(json_body(ScheduleIn))],
     expected: ExpectedVersion,
     service: Service,
     response: Response,
 ) -> dict[str, object]:
     """A party moves a meeting."""
-    result = service.mentorships.reschedule_meeting(*scope, parse_id(meeting_id), body.scheduled_for, expected)
+    result = service.mentorships.reschedule_meeting(*scope, meeting_id, body.scheduled_for, expected)
     return committed(response, result)
 
 
 @router.post("/{meeting_id}/agenda", status_code=201, response_model=Committed, openapi_extra=body_schema(AgendaIn))
 def submit_agenda(
     scope: Mentee,
-    meeting_id: str,
+    meeting_id: MeetingId,
     body: Annotated[AgendaIn, Depends(json_body(AgendaIn))],
     expected: ExpectedVersion,
     service: Service,
     response: Response,
 ) -> dict[str, object]:
     """The mentee sends the agenda before the meeting."""
-    return committed(response, service.mentorships.submit_agenda(*scope, parse_id(meeting_id), body.agenda, expected))
+    return committed(response, service.mentorships.submit_agenda(*scope, meeting_id, body.agenda, expected))
 
 
 @router.post("/{meeting_id}/held", status_code=201, response_model=HeldOut, openapi_extra=body_schema(HeldIn))
 def hold(
     scope: Parties,
-    meeting_id: str,
+    meeting_id: MeetingId,
     body: Annotated[HeldIn, Depends(json_body(HeldIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -71,7 +71,7 @@ def hold(
 ) -> dict[str, object]:
     """A party records the meeting held, and may schedule the next one."""
     result = service.mentorships.hold_meeting(
-        *scope, parse_id(meeting_id), body.held_at, body.duration_minutes, body.notes, body.next_meeting_for, expected
+        *scope, meeting_id, body.held_at, body.duration_minutes, body.notes, body.next_meeting_for, expected
     )
     return committed(response, result)
 
@@ -81,12 +81,12 @@ def hold(
 )
 def cancel(
     scope: Parties,
-    meeting_id: str,
+    meeting_id: MeetingId,
     body: Annotated[CancellationIn, Depends(json_body(CancellationIn))],
     expected: ExpectedVersion,
     service: Service,
     response: Response,
 ) -> dict[str, object]:
     """A party cancels a meeting."""
-    result = service.mentorships.cancel_meeting(*scope, parse_id(meeting_id), body.unavoidable, body.note, expected)
+    result = service.mentorships.cancel_meeting(*scope, meeting_id, body.unavoidable, body.note, expected)
     return committed(response, result)

@@ -8,7 +8,15 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Response
 
 from api.body import body_schema, json_body
-from api.deps import ExpectedVersion, Service, committed, mentorship_scope, parse_id, programme_scope
+from api.deps import (
+    DisputeId,
+    ExpectedVersion,
+    ObjectiveId,
+    Service,
+    committed,
+    mentorship_scope,
+    programme_scope,
+)
 from api.schemas import (
     AssessmentIn,
     Committed,
@@ -96,14 +104,14 @@ def sign(
 )
 def assess(
     scope: Parties,
-    objective_id: str,
+    objective_id: ObjectiveId,
     body: Annotated[AssessmentIn, Depends(json_body(AssessmentIn))],
     expected: ExpectedVersion,
     service: Service,
     response: Response,
 ) -> dict[str, object]:
     """A party assesses an objective."""
-    result = service.mentorships.assess_objective(*scope, parse_id(objective_id), body.status, expected)
+    result = service.mentorships.assess_objective(*scope, objective_id, body.status, expected)
     return committed(response, result)
 
 
@@ -143,10 +151,10 @@ def raise_dispute(
 
 @router.post("/mentorships/{mentorship_id}/disputes/{dispute_id}/settlement", status_code=201, response_model=Committed)
 def settle_dispute(
-    scope: Parties, dispute_id: str, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+    scope: Parties, dispute_id: DisputeId, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
 ) -> dict[str, object]:
     """One party's word settles a dispute amicably."""
-    return committed(response, service.mentorships.settle_dispute(*scope, parse_id(dispute_id), expected))
+    return committed(response, service.mentorships.settle_dispute(*scope, dispute_id, expected))
 
 
 @router.post(
