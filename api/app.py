@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -14,6 +16,15 @@ from api.routes import meetings, mentorships, participants, system
 from api.settings import Settings
 from application.ports import Ports
 from application.service import MentoratService
+
+access_logger = logging.getLogger("mentorat.access")
+
+
+def log_access(request: Request, status: int, seconds: float) -> None:
+    """One line per request naming the route's template, never the raw path or query (they are input)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None) or "(no route)"
+    access_logger.info("%s %s %d %.1fms", request.method, template, status, seconds * 1000)
 
 
 def create_app(settings: Settings | None = None, ports: Ports | None = None) -> FastAPI:
@@ -39,13 +50,17 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         Catching here, not with an `Exception` handler, keeps Starlette from re-raising the error to
         the server, whose traceback log would print the exception's message (which may quote input).
         """
+        started = time.perf_counter()
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return problems.problem(413, "payload-too-large", "Payload too large")
-        try:
-            return await call_next(request)
-        except Exception as error:
-            return problems.internal_error(error)
+            response: Response = problems.problem(413, "payload-too-large", "Payload too large")
+        else:
+            try:
+                response = await call_next(request)
+            except Exception as error:
+                response = problems.internal_error(error)
+        log_access(request, response.status_code, time.perf_counter() - started)
+        return response
 
     for module in (system, participants, mentorships, meetings):
         app.include_router(module.router)

@@ -90,9 +90,10 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.server import uvicorn_config
 
     settings = Settings()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.Server(uvicorn_config(create_app(settings), host, port, settings.log_level)).run()
 
 
 @app.command()
