@@ -87,12 +87,15 @@ def serve(
     no_projections: Annotated[bool, typer.Option("--no-projections", help="Do not run projections here.")] = False,
 ) -> None:
     """Serve the HTTP API."""
+    import logging
+
     import uvicorn
 
     from api.app import create_app
     from api.server import uvicorn_config
 
     settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.Server(uvicorn_config(create_app(settings), host, port, settings.log_level)).run()
 
 

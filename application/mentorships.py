@@ -15,9 +15,8 @@ from domain.errors import InvalidValue, RuleViolation
 from domain.mentorship import Mentorship
 from domain.participant import Participant
 from domain.programme import Programme
-from domain.values import Actor, Role
+from domain.values import PARTIES, Actor, Role
 
-PARTIES = frozenset({Role.MENTOR.value, Role.MENTEE.value})
 COORDINATOR = frozenset({Role.COORDINATOR.value})
 PARTIES_OR_COORDINATOR = PARTIES | COORDINATOR
 READERS = PARTIES | COORDINATOR | {Role.AUDITOR.value}

@@ -84,10 +84,7 @@ class ParticipantCommands:
         """Anyone holding a valid code exchanges it for a bearer token; otherwise not-found."""
         now = self.ports.clock()
         invitation = self._credential(code, INVITATION, now)
-        try:
-            participant = self.store.load(Participant, invitation.participant_id)
-        except NotFound:
-            raise NotFound from None
+        participant = self.store.load(Participant, invitation.participant_id)
         if not participant.active:
             raise NotFound
         actor = Actor(participant.id, participant.role)

@@ -305,8 +305,8 @@ class Mentorship(MentoratAggregate):
         if self.status == ENDED:
             raise errors.RelationshipEnded
 
-    def check_not_yet_in_effect(self) -> None:
-        """Before the convention takes effect: objectives, signatures, withdrawal."""
+    def check_open(self) -> None:
+        """Neither withdrawn nor ended: objectives may still be added, signatures given, drafts withdrawn."""
         if self.status == WITHDRAWN:
             raise errors.ConventionWithdrawn
         if self.status == ENDED:
@@ -315,7 +315,7 @@ class Mentorship(MentoratAggregate):
     def check_on_or_after_start(self, field: str, moment: datetime) -> None:
         """Nothing is placed before the convention's start date."""
         check_aware(field, moment)
-        if local_date(moment, self.time_zone) < self.starts_on:
+        if local_date(moment, self.time_zone, field) < self.starts_on:
             raise InvalidValue(field)
 
     @staticmethod
@@ -351,13 +351,13 @@ class Mentorship(MentoratAggregate):
         check_text("text", text, required=True)
         if len(self.objectives) >= MAX_OBJECTIVES:
             raise InvalidValue("text")
-        self.check_not_yet_in_effect()
+        self.check_open()
         self._happen(self.ObjectiveAdded, actor.id, actor.role, now, objective_id=objective_id, text=text)
 
     def sign(self, actor: Actor, now: datetime) -> None:
         """A party signs; the second signature makes the convention take effect (R1)."""
         self.check_party(actor)
-        self.check_not_yet_in_effect()
+        self.check_open()
         if actor.role in self.signed_roles:
             raise errors.AlreadySigned
         if not self.objectives:
@@ -369,7 +369,7 @@ class Mentorship(MentoratAggregate):
     def withdraw(self, actor: Actor, now: datetime) -> None:
         """The coordinator withdraws a draft before it takes effect."""
         self.check_coordinator(actor)
-        self.check_not_yet_in_effect()
+        self.check_open()
         if self.status == ACTIVE:
             raise errors.ConventionActive
         self._happen(self.ConventionWithdrawn, actor.id, actor.role, now)

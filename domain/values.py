@@ -103,15 +103,20 @@ class Actor:
 
 
 def add_months(start: date, months: int) -> date:
-    """The same day `months` later, clipped to the last day of that month."""
+    """The same day `months` later, clipped to the last day of that month (past year 9999: invalid)."""
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
+    if year > date.max.year:
+        raise InvalidValue("starts_on", "months")
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def local_date(moment: datetime, time_zone: str) -> date:
-    """The calendar date of an aware time in a programme's time zone."""
-    return moment.astimezone(ZoneInfo(time_zone)).date()
+def local_date(moment: datetime, time_zone: str, field: str = "time") -> date:
+    """The calendar date of an aware time in a programme's time zone (out of the calendar: invalid)."""
+    try:
+        return moment.astimezone(ZoneInfo(time_zone)).date()
+    except (OverflowError, ValueError):
+        raise InvalidValue(field) from None
 
 
 def check_text(field: str, text: str | None, *, required: bool) -> None:

@@ -11,8 +11,7 @@ from api.body import body_schema, json_body
 from api.deps import ExpectedVersion, MeetingId, Service, committed, mentorship_scope
 from api.schemas import AgendaIn, CancellationIn, Committed, HeldIn, HeldOut, MeetingOut, ScheduleIn
 from application.access import Caller
-from application.mentorships import PARTIES
-from domain.values import Role
+from domain.values import PARTIES, Role
 
 router = APIRouter(prefix="/v1/mentorships/{mentorship_id}/meetings")
 Parties = Annotated[tuple[Caller, UUID], Depends(mentorship_scope(PARTIES))]

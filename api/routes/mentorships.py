@@ -34,7 +34,8 @@ from api.schemas import (
     SignatureOut,
 )
 from application.access import Caller
-from application.mentorships import COORDINATOR, PARTIES, PARTIES_OR_COORDINATOR
+from application.mentorships import COORDINATOR, PARTIES_OR_COORDINATOR
+from domain.values import PARTIES
 
 router = APIRouter(prefix="/v1")
 Scope = tuple[Caller, UUID]

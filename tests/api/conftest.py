@@ -1,0 +1,194 @@
+"""HTTP fixtures: the app over both stores, and a small programme ("world") built through the API itself."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.server import uvicorn_config
+from api.settings import Settings
+from application.service import MentoratService
+from tests.support import FakeClock, ports
+
+PROBLEM_JSON = "application/problem+json"
+START = "2026-01-01"  # the convention's start date; the fake clock starts on 2026-01-05 15:00 UTC
+FUTURE_MEETING = "2026-01-20T15:00:00+00:00"  # ahead of the clock: an agenda is still accepted
+PAST_MEETING = "2026-01-03T15:00:00+00:00"  # after the start, before the clock: may be recorded held
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def service_of(client: TestClient) -> MentoratService:
+    """The write side the app built in its lifespan."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    service: MentoratService = app.state.service
+    return service
+
+
+def created(response: Any) -> dict[str, Any]:
+    """The body of a 201, failing with the problem otherwise."""
+    assert response.status_code == 201, (response.status_code, response.text)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def app_client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    """A client of the app over the store under test (SQLite and PostgreSQL), lifespan included."""
+    app = create_app(settings, ports(clock))
+    with TestClient(app) as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class World:
+    """One programme with a signed, active mentorship, a scheduled meeting and an open dispute."""
+
+    programme_id: str
+    mentorship_id: str
+    objective_id: str
+    meeting_id: str
+    dispute_id: str
+    coordinator_id: str
+    mentor_id: str
+    mentee_id: str
+    auditor_id: str
+    other_mentor_id: str
+    other_mentee_id: str
+    other_mentorship_id: str
+    other_programme_id: str
+    other_coordinator_id: str
+    coordinator: dict[str, str]
+    mentor: dict[str, str]
+    mentee: dict[str, str]
+    auditor: dict[str, str]
+    other_mentor: dict[str, str]
+    other_coordinator: dict[str, str]
+
+    def headers(self, who: str) -> dict[str, str]:
+        """The auth headers of `coordinator`, `mentor`, `mentee`, `auditor`, `other_mentor`, `other_coordinator`."""
+        value = getattr(self, who)
+        assert isinstance(value, dict)
+        return dict(value)
+
+
+def enrol(
+    client: httpx.Client, coordinator: dict[str, str], programme_id: str, role: str, name: str
+) -> tuple[str, str]:
+    """Register a participant, invite them and redeem the code as they would: their id and token."""
+    body = {"role": role, "name": name, "email": f"{name.lower()}@example.org", "language": "fr"}
+    participant_id = created(
+        client.post(f"/v1/programmes/{programme_id}/participants", json=body, headers=coordinator)
+    )["id"]
+    code = created(client.post(f"/v1/participants/{participant_id}/invitations", headers=coordinator))["code"]
+    redeemed = created(client.post("/v1/invitations/redemption", json={"code": code}))
+    assert redeemed["participant_id"] == participant_id
+    return str(participant_id), str(redeemed["token"])
+
+
+def build_world(client: httpx.Client, service: MentoratService) -> World:
+    """Build the world through the HTTP API (only the programmes are created by the operator)."""
+    first = service.participants.create_programme("Programme", "Coordinator", "coordinator@example.org")
+    second = service.participants.create_programme("Other programme", "Other coordinator", None)
+    pid = first["programme_id"]
+    coordinator = bearer(first["coordinator_token"])
+    mentor_id, mentor_token = enrol(client, coordinator, pid, "mentor", "Mentor")
+    mentee_id, mentee_token = enrol(client, coordinator, pid, "mentee", "Mentee")
+    auditor_id, auditor_token = enrol(client, coordinator, pid, "auditor", "Auditor")
+    other_mentor_id, other_mentor_token = enrol(client, coordinator, pid, "mentor", "Othermentor")
+    other_mentee_id, _ = enrol(client, coordinator, pid, "mentee", "Othermentee")
+    mentor, mentee = bearer(mentor_token), bearer(mentee_token)
+
+    drafted = created(
+        client.post(
+            f"/v1/programmes/{pid}/mentorships",
+            json={"mentor_id": mentor_id, "mentee_id": mentee_id, "starts_on": START},
+            headers=coordinator,
+        )
+    )
+    mid = drafted["id"]
+    objective = created(client.post(f"/v1/mentorships/{mid}/objectives", json={"text": "Objective"}, headers=mentor))
+    created(client.post(f"/v1/mentorships/{mid}/signatures", headers=mentor))
+    signed = created(client.post(f"/v1/mentorships/{mid}/signatures", headers=mentee))
+    assert signed["status"] == "active"
+    meeting = created(
+        client.post(f"/v1/mentorships/{mid}/meetings", json={"scheduled_for": FUTURE_MEETING}, headers=mentee)
+    )
+    dispute = created(client.post(f"/v1/mentorships/{mid}/disputes", json={"summary": "Dispute"}, headers=mentor))
+    other = created(
+        client.post(
+            f"/v1/programmes/{pid}/mentorships",
+            json={"mentor_id": other_mentor_id, "mentee_id": other_mentee_id, "starts_on": START},
+            headers=coordinator,
+        )
+    )
+    return World(
+        programme_id=pid,
+        mentorship_id=mid,
+        objective_id=objective["objective_id"],
+        meeting_id=meeting["meeting_id"],
+        dispute_id=dispute["dispute_id"],
+        coordinator_id=first["coordinator_id"],
+        mentor_id=mentor_id,
+        mentee_id=mentee_id,
+        auditor_id=auditor_id,
+        other_mentor_id=other_mentor_id,
+        other_mentee_id=other_mentee_id,
+        other_mentorship_id=other["id"],
+        other_programme_id=second["programme_id"],
+        other_coordinator_id=second["coordinator_id"],
+        coordinator=coordinator,
+        mentor=mentor,
+        mentee=mentee,
+        auditor=bearer(auditor_token),
+        other_mentor=bearer(other_mentor_token),
+        other_coordinator=bearer(second["coordinator_token"]),
+    )
+
+
+@pytest.fixture
+def world(app_client: TestClient) -> World:
+    """The world, built in the store under test."""
+    return build_world(app_client, service_of(app_client))
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run the app under a real uvicorn server on a free 127.0.0.1 port, in a thread; yield its base URL.
+
+    The server is configured exactly as `mentorat serve` configures it (`api.server.uvicorn_config`); its records
+    propagate to the root logger.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets: no 40 ms stalls
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, "debug"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()
