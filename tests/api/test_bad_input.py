@@ -92,6 +92,8 @@ def time_cases(name: str, base: dict[str, Any], required: bool) -> list[Bad]:
         Bad(f"{name} an impossible time", {**base, name: "2026-02-30T10:00:00+00:00"}, fields=(name,)),
         Bad(f"{name} a number", {**base, name: 1_767_225_600}, fields=(name,)),
         Bad(f"{name} a list", {**base, name: [FUTURE_MEETING]}, fields=(name,)),
+        Bad(f"{name} at the calendar's start", {**base, name: "0001-01-01T00:00:00+14:00"}, fields=(name,)),
+        Bad(f"{name} at the calendar's end", {**base, name: "9999-12-31T23:00:00-14:00"}, fields=(name,)),
     ]
     if required:
         cases += [
@@ -203,6 +205,7 @@ def draft_bad(w: World) -> list[Bad]:
         Bad("starts_on impossible", {**base, "starts_on": "2026-13-01"}, fields=("starts_on",)),
         Bad("starts_on text", {**base, "starts_on": ECHO}, fields=("starts_on",)),
         Bad("starts_on an int", {**base, "starts_on": 20260101}, fields=("starts_on",)),
+        Bad("planned end past year 9999", {**base, "starts_on": "9999-06-01", "months": 36}, fields=("starts_on",)),
         Bad("starts_on missing", {k: v for k, v in base.items() if k != "starts_on"}, fields=("starts_on",)),
         *int_cases("months", base, 1, 36, required=False),
     ]
