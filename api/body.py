@@ -24,13 +24,21 @@ def is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+async def read_capped(request: Request) -> bytes:
+    """The body, refused as soon as it passes 256 KiB (a chunked upload has no Content-Length to check first)."""
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
+            raise PayloadTooLarge
+    return bytes(received)
+
+
 def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     """A dependency answering the validated body (an empty body is `{}`)."""
 
     async def parse(request: Request) -> M:
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            raise PayloadTooLarge
+        raw = await read_capped(request)
         if not raw.strip():
             raw = b"{}"
         elif not is_json(request.headers.get("content-type", "")):

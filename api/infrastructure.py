@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
@@ -20,18 +22,30 @@ class ConfigurationError(ValueError):
     """The settings cannot describe a store."""
 
 
-def postgres_env(url: str, settings: Settings) -> dict[str, str]:
-    """Split `postgresql://user[:password]@host[:port]/dbname` into the library's POSTGRES_* keys."""
-    parts = urlsplit(url)
+def postgres_env(url: str, settings: Settings, libpq_env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Split `postgresql://user[:password]@host[:port]/dbname` into the library's POSTGRES_* keys.
+
+    The library passes every key to libpq explicitly, which would silence libpq's own PGHOST, PGPORT,
+    PGUSER and PGPASSWORD: what the URL leaves out is taken from them, as libpq would. Errors never
+    repeat the URL (it may hold a password).
+    """
+    pg = os.environ if libpq_env is None else libpq_env
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError("MENTORAT_DATABASE_URL is not a valid URL") from None
     if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
-        raise ConfigurationError("MENTORAT_DATABASE_URL must look like postgresql://user@host:port/dbname")
+        raise ConfigurationError("MENTORAT_DATABASE_URL must look like postgresql://user[:password]@host[:port]/dbname")
+    if parts.query or parts.fragment:
+        raise ConfigurationError("MENTORAT_DATABASE_URL takes no options: use the PG* environment variables")
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
-        "POSTGRES_HOST": parts.hostname or "localhost",
-        "POSTGRES_PORT": str(parts.port or 5432),
-        "POSTGRES_USER": unquote(parts.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_HOST": unquote(parts.hostname or "") or pg.get("PGHOST", "localhost"),
+        "POSTGRES_PORT": str(port or pg.get("PGPORT", "5432")),
+        "POSTGRES_USER": unquote(parts.username or "") or pg.get("PGUSER", "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or "") or pg.get("PGPASSWORD", ""),
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
         "POSTGRES_MAX_OVERFLOW": str(settings.max_overflow),
     }
@@ -52,11 +66,20 @@ def store_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def ensure_schema(settings: Settings) -> None:
+def ensure_schema(env: Mapping[str, str]) -> None:
     """Create the configured PostgreSQL schema if missing (the library expects it to exist)."""
-    if settings.database_url and settings.database_schema:
-        with psycopg.connect(settings.database_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(settings.database_schema)))
+    schema = env.get("POSTGRES_SCHEMA")
+    if not schema:
+        return
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        autocommit=True,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
 def build_service(settings: Settings, ports: Ports | None = None) -> MentoratService:
@@ -65,5 +88,6 @@ def build_service(settings: Settings, ports: Ports | None = None) -> MentoratSer
         invitation_ttl=timedelta(days=settings.invitation_ttl_days),
         token_ttl=timedelta(days=settings.token_ttl_days),
     )
-    ensure_schema(settings)
-    return MentoratService(Mentorat(env=store_env(settings)), ports)
+    env = store_env(settings)
+    ensure_schema(env)
+    return MentoratService(Mentorat(env=env), ports)

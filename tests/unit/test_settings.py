@@ -1,0 +1,57 @@
+"""Settings become the library's environment: SQLite by default, PostgreSQL from a URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.infrastructure import ConfigurationError, postgres_env, store_env
+from api.settings import Settings
+
+
+def test_the_embedded_store_is_the_default(tmp_path: Path) -> None:
+    env = store_env(Settings(data_dir=tmp_path / "data", database_url=None))
+    assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["SQLITE_DBNAME"] == str(tmp_path / "data" / "mentorat.sqlite3")
+    assert (tmp_path / "data").is_dir()
+
+
+def test_a_url_is_split_into_the_library_keys_with_pool_sizes() -> None:
+    settings = Settings(pool_size=3, max_overflow=2, database_schema="mentorat")
+    env = postgres_env("postgresql://app:p%40ss@db.internal:6543/prod", settings, libpq_env={})
+    assert env == {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": "prod",
+        "POSTGRES_HOST": "db.internal",
+        "POSTGRES_PORT": "6543",
+        "POSTGRES_USER": "app",
+        "POSTGRES_PASSWORD": "p@ss",
+        "POSTGRES_POOL_SIZE": "3",
+        "POSTGRES_MAX_OVERFLOW": "2",
+        "POSTGRES_SCHEMA": "mentorat",
+    }
+
+
+def test_what_the_url_leaves_out_comes_from_libpq_variables_and_an_empty_password_is_allowed() -> None:
+    libpq = {"PGHOST": "/run/postgresql", "PGPORT": "5433", "PGUSER": "ops", "PGPASSWORD": "from-env"}
+    env = postgres_env("postgresql:///mentorat", Settings(), libpq_env=libpq)
+    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_USER"]) == ("/run/postgresql", "5433", "ops")
+    assert env["POSTGRES_PASSWORD"] == "from-env"
+    bare = postgres_env("postgresql://postgres@127.0.0.1/test", Settings(), libpq_env={})
+    assert bare["POSTGRES_PASSWORD"] == ""
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://u:s3cretpw@h/db",
+        "postgresql://u:s3cretpw@h",
+        "postgresql://u:s3cretpw@h/db?sslmode=require",
+        "postgresql://u:s3cretpw@h:99999/db",
+    ],
+)
+def test_a_wrong_url_is_refused_without_repeating_it(url: str) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        postgres_env(url, Settings(), libpq_env={})
+    assert "s3cretpw" not in str(refused.value)
