@@ -8,10 +8,11 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Request, Response
 
-from application.access import Caller, programme_actor
+from application.access import Caller, mentorship_actor, programme_actor
 from application.errors import NotFound, Unauthenticated
 from application.service import MentoratService
 from application.store import CommandResult
+from domain.mentorship import Mentorship
 
 
 def get_service(request: Request) -> MentoratService:
@@ -55,13 +56,20 @@ def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -
 ExpectedVersion = Annotated[int | None, Depends(if_match)]
 
 
-def mentorship_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, Service, str], tuple[Caller, UUID]]:
+def loaded_mentorship(caller: CurrentCaller, service: Service, mentorship_id: str) -> Mentorship:
+    """The path's mentorship, loaded once per request (FastAPI caches it), after authentication."""
+    return service.mentorships.get(parse_id(mentorship_id))
+
+
+LoadedMentorship = Annotated[Mentorship, Depends(loaded_mentorship)]
+
+
+def mentorship_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, Mentorship], tuple[Caller, UUID]]:
     """A dependency checking the caller may act on mentorship `{mentorship_id}` in one of these roles."""
 
-    def check(caller: CurrentCaller, service: Service, mentorship_id: str) -> tuple[Caller, UUID]:
-        mid = parse_id(mentorship_id)
-        service.mentorships.authorize(caller, mid, allowed)
-        return caller, mid
+    def check(caller: CurrentCaller, mentorship: LoadedMentorship) -> tuple[Caller, UUID]:
+        mentorship_actor(caller, mentorship, allowed)
+        return caller, mentorship.id
 
     return check
 
@@ -94,10 +102,9 @@ def committed(response: Response, result: CommandResult) -> dict[str, object]:
     return {**result.data, "version": result.version, "position": result.position}
 
 
-def _part_of_mentorship(service: MentoratService, mentorship_id: str, part_id: str, kind: str) -> UUID:
+def _part_of_mentorship(mentorship: Mentorship, part_id: str, kind: str) -> UUID:
     """A meeting, objective or dispute of the mentorship, checked before the body is read (404 otherwise)."""
     pid = parse_id(part_id)
-    mentorship = service.mentorships.get(parse_id(mentorship_id))
     parts: dict[str, Collection[UUID]] = {
         "meeting": mentorship.meetings,
         "objective": mentorship.objectives,
@@ -108,19 +115,19 @@ def _part_of_mentorship(service: MentoratService, mentorship_id: str, part_id: s
     return pid
 
 
-def meeting_ref(service: Service, mentorship_id: str, meeting_id: str) -> UUID:
+def meeting_ref(mentorship: LoadedMentorship, meeting_id: str) -> UUID:
     """The path's meeting; list it after the scope dependency so scope is checked first."""
-    return _part_of_mentorship(service, mentorship_id, meeting_id, "meeting")
+    return _part_of_mentorship(mentorship, meeting_id, "meeting")
 
 
-def objective_ref(service: Service, mentorship_id: str, objective_id: str) -> UUID:
+def objective_ref(mentorship: LoadedMentorship, objective_id: str) -> UUID:
     """The path's objective; list it after the scope dependency."""
-    return _part_of_mentorship(service, mentorship_id, objective_id, "objective")
+    return _part_of_mentorship(mentorship, objective_id, "objective")
 
 
-def dispute_ref(service: Service, mentorship_id: str, dispute_id: str) -> UUID:
+def dispute_ref(mentorship: LoadedMentorship, dispute_id: str) -> UUID:
     """The path's dispute; list it after the scope dependency."""
-    return _part_of_mentorship(service, mentorship_id, dispute_id, "dispute")
+    return _part_of_mentorship(mentorship, dispute_id, "dispute")
 
 
 MeetingId = Annotated[UUID, Depends(meeting_ref)]

@@ -29,10 +29,6 @@ class MentorshipCommands:
         self.store = store
         self.ports = ports
 
-    def authorize(self, caller: Caller, mentorship_id: UUID, allowed: Collection[str]) -> Actor:
-        """The caller's role in the mentorship if allowed: not-found outside scope, forbidden otherwise."""
-        return mentorship_actor(caller, self.store.load(Mentorship, mentorship_id), allowed)
-
     def get(self, mentorship_id: UUID) -> Mentorship:
         """The mentorship as the write side knows it."""
         return self.store.load(Mentorship, mentorship_id)

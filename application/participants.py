@@ -59,20 +59,22 @@ class ParticipantCommands:
 
     def authorize(self, caller: Caller, participant_id: UUID, allowed: Collection[str]) -> Actor:
         """The caller acting on a participant of their programme."""
+        return self._authorized(caller, participant_id, allowed)[0]
+
+    def _authorized(self, caller: Caller, participant_id: UUID, allowed: Collection[str]) -> tuple[Actor, Participant]:
         participant = self.store.load(Participant, participant_id)
-        return programme_actor(caller, participant.programme_id, allowed)
+        return programme_actor(caller, participant.programme_id, allowed), participant
 
     def invite(self, caller: Caller, participant_id: UUID, expected_version: int | None = None) -> CommandResult:
         """A coordinator issues a new one-time invitation code for a participant."""
-        actor = self.authorize(caller, participant_id, {Role.COORDINATOR})
-        return self._invite(participant_id, actor, expected_version)
+        actor, participant = self._authorized(caller, participant_id, {Role.COORDINATOR})
+        return self._invite(participant, actor, expected_version)
 
     def invite_as_operator(self, participant_id: UUID) -> CommandResult:
         """Operator: a new invitation for a participant who lost access."""
-        return self._invite(participant_id, Actor.operator(), None)
+        return self._invite(self.store.load(Participant, participant_id), Actor.operator(), None)
 
-    def _invite(self, participant_id: UUID, actor: Actor, expected_version: int | None) -> CommandResult:
-        participant = self.store.load(Participant, participant_id)
+    def _invite(self, participant: Participant, actor: Actor, expected_version: int | None) -> CommandResult:
         check_version(participant.version, expected_version)
         now = self.ports.clock()
         code, invitation = self._issue_invitation(participant, actor, now)
@@ -111,8 +113,7 @@ class ParticipantCommands:
 
     def deactivate(self, caller: Caller, participant_id: UUID, expected_version: int | None = None) -> CommandResult:
         """A coordinator deactivates a participant: all their tokens stop at once."""
-        actor = self.authorize(caller, participant_id, {Role.COORDINATOR})
-        participant = self.store.load(Participant, participant_id)
+        actor, participant = self._authorized(caller, participant_id, {Role.COORDINATOR})
         check_version(participant.version, expected_version)
         participant.deactivate(actor, self.ports.clock())
         position = self.store.commit(participant)
