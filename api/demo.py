@@ -24,6 +24,7 @@ from api.settings import Settings
 from application.access import Caller
 from application.ports import Ports
 from application.service import MentoratService
+from domain.catalogue import EVENT_NAMES
 from domain.errors import DomainError
 from domain.programme import Programme
 from domain.values import add_months
@@ -34,33 +35,7 @@ ZONE = ZoneInfo(TIME_ZONE)
 LAUNCH = datetime(2024, 12, 2, 14, 0, tzinfo=UTC)
 TODAY = datetime(2026, 1, 12, 16, 0, tzinfo=UTC)
 MARK = "DEMO-CONFIDENTIAL"
-EVENT_TYPES = (
-    "ProgrammeLaunched",
-    "ParticipantRegistered",
-    "InvitationIssued",
-    "InvitationRedeemed",
-    "ParticipantDeactivated",
-    "ParticipantErased",
-    "ConventionAssigned",
-    "ConventionReleased",
-    "ConventionDrafted",
-    "ConventionWithdrawn",
-    "ObjectiveAdded",
-    "PartySigned",
-    "ConventionSigned",
-    "ObjectiveAssessed",
-    "MeetingScheduled",
-    "MeetingRescheduled",
-    "AgendaSubmitted",
-    "MeetingHeld",
-    "MeetingCancelled",
-    "SatisfactionReported",
-    "DisputeRaised",
-    "DisputeSettled",
-    "CoordinatorConsulted",
-    "DisclosureRecorded",
-    "RelationshipEnded",
-)
+EVENT_TYPES = EVENT_NAMES
 
 Story = Iterator[datetime]
 

@@ -232,3 +232,15 @@ def test_invariant_new_meetings_objectives_and_disputes_never_reuse_an_id() -> N
     assert_refused(mentorship, InvalidValue, lambda: mentorship.add_objective(objective_id, "again", MENTEE, T0))
     assert_refused(mentorship, InvalidValue, lambda: mentorship.raise_dispute(dispute_id, "again", MENTEE, T0))
     assert mentorship.meetings[meeting_id].status == "held"
+
+
+def test_invariant_the_event_catalogue_lists_exactly_the_section_2_events_each_carrying_actor_and_time() -> None:
+    from dataclasses import fields as dataclass_fields
+
+    from domain.catalogue import EVENT_NAMES, SECTION_2_EVENTS
+    from tests.unit.test_no_rating import SECTION_2_EVENTS as SPECIFIED
+
+    # The catalogue the demo and the read side use is the specification's list, without repeats
+    assert set(EVENT_NAMES) == SPECIFIED and len(EVENT_NAMES) == len(SPECIFIED)
+    for cls in SECTION_2_EVENTS:
+        assert {"actor_id", "actor_role", "occurred_at"} <= {f.name for f in dataclass_fields(cls)}, cls.__name__

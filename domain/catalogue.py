@@ -1,0 +1,38 @@
+"""Every event of MISSION section 2, by aggregate: one list for the demo, the read side and the tests."""
+
+from __future__ import annotations
+
+from domain.events import MentoratEvent
+from domain.mentorship import Mentorship
+from domain.participant import Participant
+from domain.programme import Programme
+
+M, P = Mentorship, Participant
+SECTION_2_EVENTS: tuple[type[MentoratEvent], ...] = (
+    Programme.ProgrammeLaunched,
+    P.ParticipantRegistered,
+    P.InvitationIssued,
+    P.InvitationRedeemed,
+    P.ParticipantDeactivated,
+    P.ParticipantErased,
+    P.ConventionAssigned,
+    P.ConventionReleased,
+    M.ConventionDrafted,
+    M.ConventionWithdrawn,
+    M.ObjectiveAdded,
+    M.PartySigned,
+    M.ConventionSigned,
+    M.ObjectiveAssessed,
+    M.MeetingScheduled,
+    M.MeetingRescheduled,
+    M.AgendaSubmitted,
+    M.MeetingHeld,
+    M.MeetingCancelled,
+    M.SatisfactionReported,
+    M.DisputeRaised,
+    M.DisputeSettled,
+    M.CoordinatorConsulted,
+    M.DisclosureRecorded,
+    M.RelationshipEnded,
+)
+EVENT_NAMES: tuple[str, ...] = tuple(cls.__name__ for cls in SECTION_2_EVENTS)
