@@ -107,6 +107,7 @@ def demo(
     from api.demo import run_demo
 
     target = directory or Path(tempfile.mkdtemp(prefix="mentorat-demo-"))
+    typer.echo(f"demo store: {target}", err=True)
     raise typer.Exit(run_demo(target, sys.stdout))
 
 
