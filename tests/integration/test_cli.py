@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 import pytest
 from typer.testing import CliRunner
@@ -52,3 +53,30 @@ def test_invite_of_an_unknown_participant_fails_by_slug(settings: Settings, monk
     result = CliRunner().invoke(app, ["participant", "invite", "00000000-0000-0000-0000-000000000000", "--json"])
     assert result.exit_code == 1
     assert "not-found" in result.output
+
+
+def test_erase_records_the_erasure_and_the_person_loses_access(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from application.errors import Unauthenticated
+    from domain.participant import ERASED_NAME, Participant
+
+    settings_env(settings, monkeypatch)
+    runner = CliRunner()
+    created = json.loads(
+        runner.invoke(app, ["programme", "create", "--name", "P", "--coordinator-name", "C", "--json"]).stdout
+    )
+    # When the operator erases the coordinator
+    result = runner.invoke(app, ["participant", "erase", created["coordinator_id"]])
+    assert result.exit_code == 0, result.output
+    service = build_service(settings)
+    try:
+        # Then the erasure is an event, the state forgets the name, and the token stops working
+        participant = service.store.load(Participant, UUID(created["coordinator_id"]))
+        assert participant.erased and participant.name == ERASED_NAME and participant.email is None
+        with pytest.raises(Unauthenticated):
+            service.participants.authenticate(created["coordinator_token"])
+        # And erasing twice is refused
+        assert runner.invoke(app, ["participant", "erase", created["coordinator_id"]]).exit_code == 1
+    finally:
+        service.close()
