@@ -201,7 +201,7 @@ def draft_bad(w: World) -> list[Bad]:
         Bad("mentor_id the auditor", {**base, "mentor_id": w.auditor_id}, fields=("mentor_id",)),
         Bad("mentor_id of another programme", {**base, "mentor_id": w.other_coordinator_id}, fields=("mentor_id",)),
         Bad("mentor_id a mentorship", {**base, "mentor_id": w.mentorship_id}, fields=("mentor_id",)),
-        Bad("mentor = mentee", {**base, "mentor_id": w.mentee_id}, fields=("mentor_id",)),
+        Bad("mentor = mentee: one person holds one role", {**base, "mentor_id": w.mentee_id}, fields=("mentor_id",)),
         Bad("starts_on impossible", {**base, "starts_on": "2026-13-01"}, fields=("starts_on",)),
         Bad("starts_on text", {**base, "starts_on": ECHO}, fields=("starts_on",)),
         Bad("starts_on an int", {**base, "starts_on": 20260101}, fields=("starts_on",)),

@@ -242,12 +242,19 @@ def test_invariant_a_draft_needs_active_participants(world: World, who: str) -> 
 
 @pytest.mark.parametrize(
     "case",
-    ["same-person", "mentor-is-a-mentee", "mentee-is-a-mentor", "coordinator-as-mentee", "unknown", "other-programme"],
+    [
+        "same-person-one-role",
+        "mentor-is-a-mentee",
+        "mentee-is-a-mentor",
+        "coordinator-as-mentee",
+        "unknown",
+        "other-programme",
+    ],
 )
 def test_invariant_a_draft_needs_a_mentor_and_a_mentee_of_the_programme(world: World, case: str) -> None:
     # Given participants of the wrong role, unknown, or from another programme
     mentor_id, mentee_id = world.mentor.id, world.mentee.id
-    if case == "same-person":
+    if case == "same-person-one-role":
         mentor_id = mentee_id
     elif case == "mentor-is-a-mentee":
         mentor_id = world.join("mentee", "Second mentee").id
@@ -545,3 +552,40 @@ def test_r9_a_mentorship_loaded_from_the_store_holds_no_content(world: World) ->
     # Then its state holds no text, while the stored events do
     assert MARKER not in repr(vars(loaded))
     assert MARKER in repr(list(world.service.store.repository.event_store.get(mentorship_id)))
+
+
+def spy_on_saves(monkeypatch: pytest.MonkeyPatch, world: World) -> list[set[UUID]]:
+    """Record the aggregate ids of each `save()` the store makes from now on."""
+    calls: list[set[UUID]] = []
+    store = world.service.store
+    original = store.save
+
+    def save(*objs: Any, **kwargs: Any) -> Any:
+        calls.append({obj.id for obj in objs})
+        return original(*objs, **kwargs)
+
+    monkeypatch.setattr(store, "save", save)
+    return calls
+
+
+def test_r1_draft_withdrawal_and_end_save_the_mentee_in_the_same_save(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given drafts and a signed convention on its planned end date
+    withdrawn = world.draft()
+    saves = spy_on_saves(monkeypatch, world)
+    # When the coordinator withdraws the draft, then one save holds the mentorship and the mentee
+    world.service.mentorships.withdraw(world.coordinator, withdrawn)
+    assert saves == [{withdrawn, world.mentee.id}]
+    # When a new convention is drafted, then one save holds both too
+    result = world.service.mentorships.draft(
+        world.coordinator, world.programme_id, world.mentor.id, world.mentee.id, START, None
+    )
+    assert saves[-1] == {result.aggregate_id, world.mentee.id} and len(saves) == 2
+    # When it ends, then one save holds the end and the mentee's release
+    world.service.mentorships.add_objective(world.mentor, result.aggregate_id, "Learn")
+    world.service.mentorships.sign(world.mentor, result.aggregate_id)
+    world.service.mentorships.sign(world.mentee, result.aggregate_id)
+    world.clock.now = PLANNED_END_NOON
+    world.service.mentorships.end(world.mentor, result.aggregate_id, "completed", None)
+    assert saves[-1] == {result.aggregate_id, world.mentee.id}

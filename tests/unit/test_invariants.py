@@ -231,6 +231,14 @@ def test_invariant_new_meetings_objectives_and_disputes_never_reuse_an_id() -> N
     assert_refused(mentorship, InvalidValue, lambda: mentorship.schedule_meeting(meeting_id, at(days=3), MENTOR, T0))
     assert_refused(mentorship, InvalidValue, lambda: mentorship.add_objective(objective_id, "again", MENTEE, T0))
     assert_refused(mentorship, InvalidValue, lambda: mentorship.raise_dispute(dispute_id, "again", MENTEE, T0))
+    # ...including the next meeting scheduled with a held one
+    open_id = schedule(mentorship, at(days=-1))
+    mentorship.collect_events()
+    assert_refused(
+        mentorship,
+        InvalidValue,
+        lambda: mentorship.hold_meeting(open_id, None, 60, None, (meeting_id, at(days=20)), MENTOR, T0),
+    )
     assert mentorship.meetings[meeting_id].status == "held"
 
 
