@@ -19,7 +19,6 @@ from domain.values import PARTIES, Actor, Role
 
 COORDINATOR = frozenset({Role.COORDINATOR.value})
 PARTIES_OR_COORDINATOR = PARTIES | COORDINATOR
-READERS = PARTIES | COORDINATOR | {Role.AUDITOR.value}
 
 
 class MentorshipCommands:
