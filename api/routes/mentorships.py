@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
@@ -11,7 +10,9 @@ from api.body import body_schema, json_body
 from api.deps import (
     DisputeId,
     ExpectedVersion,
+    NoBody,
     ObjectiveId,
+    Scope,
     Service,
     committed,
     mentorship_scope,
@@ -24,7 +25,6 @@ from api.schemas import (
     DisclosureIn,
     DisputeIn,
     DisputeOut,
-    Empty,
     EndIn,
     MentorshipIn,
     MentorshipOut,
@@ -33,15 +33,12 @@ from api.schemas import (
     SatisfactionIn,
     SignatureOut,
 )
-from application.access import Caller
 from application.mentorships import COORDINATOR, PARTIES_OR_COORDINATOR
 from domain.values import PARTIES
 
 router = APIRouter(prefix="/v1")
-Scope = tuple[Caller, UUID]
 Parties = Annotated[Scope, Depends(mentorship_scope(PARTIES))]
 Coordinator = Annotated[Scope, Depends(mentorship_scope(COORDINATOR))]
-NoBody = Annotated[Empty, Depends(json_body(Empty))]
 
 
 @router.post(

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
 from api.body import body_schema, json_body
-from api.deps import ExpectedVersion, Service, committed, participant_scope, programme_scope
-from api.schemas import Committed, Empty, IdOut, InvitationOut, ParticipantIn, RedemptionIn, TokenOut
-from application.access import Caller
+from api.deps import ExpectedVersion, NoBody, Scope, Service, committed, participant_scope, programme_scope
+from api.schemas import Committed, IdOut, InvitationOut, ParticipantIn, RedemptionIn, TokenOut
 from application.mentorships import COORDINATOR
 
 router = APIRouter(prefix="/v1")
-Scope = tuple[Caller, UUID]
+CoordinatorOfParticipant = Annotated[Scope, Depends(participant_scope(COORDINATOR))]
 
 
 @router.post(
@@ -37,8 +35,8 @@ def register_participant(
 
 @router.post("/participants/{participant_id}/invitations", status_code=201, response_model=InvitationOut)
 def invite(
-    scope: Annotated[Scope, Depends(participant_scope(COORDINATOR))],
-    _: Annotated[Empty, Depends(json_body(Empty))],
+    scope: CoordinatorOfParticipant,
+    _: NoBody,
     expected: ExpectedVersion,
     service: Service,
     response: Response,
@@ -60,8 +58,8 @@ def redeem(
 
 @router.post("/participants/{participant_id}/deactivation", status_code=201, response_model=Committed)
 def deactivate(
-    scope: Annotated[Scope, Depends(participant_scope(COORDINATOR))],
-    _: Annotated[Empty, Depends(json_body(Empty))],
+    scope: CoordinatorOfParticipant,
+    _: NoBody,
     expected: ExpectedVersion,
     service: Service,
     response: Response,
