@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     token_ttl_days: int = Field(default=30, ge=1, le=365)
     invitation_ttl_days: int = Field(default=7, ge=1, le=90)
     log_level: str = "INFO"
+    projections: bool = True
+    projection_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    projection_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    read_wait_seconds: float = Field(default=5.0, ge=0, le=60)
 
     @property
     def uses_postgres(self) -> bool:

@@ -1,0 +1,66 @@
+"""The participants directory read model: who belongs to which programme, with which role, still active.
+
+Names and e-mails are personal data: they are never stored here, the API reads them from the write side.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from domain.participant import Participant
+from projections.model import ReadModel
+from projections.tables import Row, Rows, Table
+from projections.views import PostgresReadView, SQLiteReadView
+
+P = Participant
+
+PARTICIPANTS = Table(
+    "directory_participant",
+    (("id", "TEXT"), ("programme_id", "TEXT"), ("role", "TEXT"), ("active", "BIGINT"), ("position", "BIGINT")),
+    key=("id",),
+    indexes=(("programme_id", "position"),),
+)
+
+
+class DirectoryModel(ReadModel):
+    """Folds participant events into one row per participant (ids, role, active)."""
+
+    name: ClassVar[str] = "directory"
+    tables: ClassVar[tuple[Table, ...]] = (PARTICIPANTS,)
+
+    def apply(self, event: Any, position: int, rows: Rows) -> None:
+        """Register, deactivate and erase participants."""
+        if isinstance(event, P.ParticipantRegistered):
+            rows.put(
+                PARTICIPANTS,
+                {"id": str(event.originator_id), "programme_id": str(event.programme_id), "role": event.role,
+                 "active": 1, "position": position},
+            )  # fmt: skip
+        elif isinstance(event, P.ParticipantDeactivated | P.ParticipantErased):
+            row = rows.require(PARTICIPANTS, str(event.originator_id))
+            rows.put(PARTICIPANTS, {**row, "active": 0})
+
+
+def of_programme(view: Any, programme_id: str, after: int, limit: int) -> list[Row]:
+    """A page of a programme's participants in registration order, after a cursor position."""
+    return list(
+        view.query(
+            f"SELECT id, role, active, position FROM {PARTICIPANTS.name}"
+            " WHERE programme_id = ? AND position > ? ORDER BY position LIMIT ?",
+            programme_id,
+            after,
+            limit,
+        )
+    )
+
+
+class DirectorySQLiteView(SQLiteReadView):
+    """The directory in the embedded store."""
+
+    model = DirectoryModel()
+
+
+class DirectoryPostgresView(PostgresReadView):
+    """The directory in PostgreSQL."""
+
+    model = DirectoryModel()

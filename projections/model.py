@@ -1,0 +1,33 @@
+"""What every read model is: named tables and a fold of (event, position) into rows."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from projections.tables import Rows, Table
+
+
+class ReadModel(ABC):
+    """A read model: its tables and how one event changes them. Holds process facts only, never content."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+
+    @abstractmethod
+    def apply(self, event: Any, position: int, rows: Rows) -> None:
+        """Fold one event into the rows; events the model does not use change nothing."""
+
+    def preload(self, events: Sequence[tuple[int, Any]], rows: Rows, load_many: Any) -> None:
+        """Fetch in bulk the rows a batch will touch (optional: rows also load one by one)."""
+        return
+
+
+class ProjectionError(RuntimeError):
+    """A read model met an event it cannot process: it stops there, it never skips."""
+
+    def __init__(self, model: str, position: int, cause: BaseException) -> None:
+        super().__init__(f"read model {model!r} stopped at position {position}: {type(cause).__name__}")
+        self.model = model
+        self.position = position

@@ -1,0 +1,110 @@
+"""Keeping a read model up to date: read the event store's notifications after its position, in batches.
+
+The library's `ProjectionRunner` handles one event per transaction and does not run on SQLite; this loop
+reads a batch of notifications, decodes them once and hands the view the whole batch, which it writes in
+one transaction with its position.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+
+from projections.model import ProjectionError
+from projections.views import ReadView
+
+log = logging.getLogger("mentorat.projections")
+
+
+class NotificationSource(Protocol):
+    """Decoded events after a position, oldest first."""
+
+    def read(self, after: int, limit: int) -> Sequence[tuple[int, Any]]:
+        """Up to `limit` (position, event) pairs with a position above `after`."""
+
+
+class RecorderSource:
+    """The event store's notification log, read straight from its recorder and decoded by its mapper.
+
+    The library's `NotificationLog.select` caps a read at its section size (10); the recorder does not.
+    """
+
+    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any], model: str = "source") -> None:
+        self.recorder = recorder
+        self.mapper = mapper
+        self.model = model
+
+    def read(self, after: int, limit: int) -> Sequence[tuple[int, Any]]:
+        """Decode the notifications after `after`; one that cannot be decoded stops the read, named by position."""
+        decoded = []
+        for notification in self.recorder.select_notifications(after, limit, inclusive_of_start=False):
+            try:
+                decoded.append((notification.id, self.mapper.to_domain_event(notification)))
+            except Exception as error:
+                raise ProjectionError(self.model, notification.id, error) from error
+        return decoded
+
+
+class Follower:
+    """One read model kept up to date from a notification source."""
+
+    def __init__(self, view: ReadView, source: NotificationSource, batch_size: int = 1000) -> None:
+        self.view = view
+        self.source = source
+        self.batch_size = batch_size
+        self.progressed = threading.Condition()
+
+    @property
+    def name(self) -> str:
+        """The read model's name."""
+        return self.view.model.name
+
+    def step(self) -> bool:
+        """Project one batch after the recorded position; answer whether there was one."""
+        after = self.view.position()
+        batch = self.source.read(after, self.batch_size)
+        if not batch:
+            return False
+        self.view.project(batch, through=batch[-1][0], after=after)
+        with self.progressed:
+            self.progressed.notify_all()
+        return True
+
+    def catch_up(self) -> int:
+        """Project every batch there is; answer the position reached."""
+        while self.step():
+            pass
+        return self.view.position()
+
+    def rebuild(self) -> int:
+        """Drop the read model and replay the whole history into it."""
+        self.view.drop()
+        self.view.create()
+        return self.catch_up()
+
+    def follow(self, stop: threading.Event, wake: threading.Event, poll_seconds: float) -> None:
+        """Catch up, then wait to be woken (or for the polling interval) and catch up again, until stopped."""
+        while not stop.is_set():
+            wake.clear()
+            try:
+                self.catch_up()
+            except ProjectionError:
+                raise
+            except Exception as error:  # a lost connection: log, wait, retry
+                log.warning("read model %s could not catch up (%s); retrying", self.name, type(error).__name__)
+                stop.wait(poll_seconds)
+                continue
+            wake.wait(poll_seconds)
+
+
+def run_guarded(follower: Follower, body: Callable[[], None], failures: list[ProjectionError]) -> None:
+    """Run a follower's loop; a projection error is logged with the model and position, and kept."""
+    try:
+        body()
+    except ProjectionError as error:
+        failures.append(error)
+        log.critical("read model %s stopped at position %s", error.model, error.position)

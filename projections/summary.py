@@ -1,0 +1,302 @@
+"""The mentorship summary read model (MISSION section 4): one row per mentorship, process facts only.
+
+Also serves the lists of mentorships (a programme's, a party's) and feeds the worklist. Stored: dates,
+counts and the times of open meetings; what is relative to "today" is computed when queried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from domain.catalogue import MENTORSHIP_EVENTS
+from domain.mentorship import (
+    ACTIVE,
+    AWAITING,
+    CANCELLED,
+    CLOSED_BY_END,
+    ENDED,
+    HELD,
+    OPEN,
+    RECONCILED,
+    SETTLED,
+    WITHDRAWN,
+    Mentorship,
+)
+from domain.programme import Programme
+from domain.values import ConsultationTopic, ObjectiveStatus, local_date
+from projections.dates import from_utc_text, local_day, utc_text, whole_months
+from projections.model import ReadModel
+from projections.tables import Row, Rows, Table
+from projections.views import PostgresReadView, SQLiteReadView
+
+M = Mentorship
+
+PROGRAMMES = Table(
+    "summary_programme",
+    (
+        ("id", "TEXT"),
+        ("time_zone", "TEXT"),
+        ("meeting_min", "BIGINT"),
+        ("meeting_max", "BIGINT"),
+        ("thresholds", "TEXT"),
+    ),
+    key=("id",),
+    json=("thresholds",),
+)
+_COUNTS = (
+    "meetings_held", "meetings_cancelled", "cancelled_by_mentor", "cancelled_by_mentee", "cancelled_unavoidable",
+    "minutes_total", "meetings_within_target", "agendas_in_advance", "objectives_total", "objectives_attained",
+    "disputes_raised", "disputes_open", "disputes_settled", "disputes_to_coordinator", "consultations",
+    "cancellations_in_a_row",
+)  # fmt: skip
+MENTORSHIPS = Table(
+    "summary_mentorship",
+    (
+        ("id", "TEXT"), ("programme_id", "TEXT"), ("mentor_id", "TEXT"), ("mentee_id", "TEXT"), ("status", "TEXT"),
+        ("time_zone", "TEXT"), ("drafted_position", "BIGINT"), ("drafted_on", "TEXT"), ("starts_on", "TEXT"),
+        ("planned_end_on", "TEXT"), ("signed_on", "TEXT"), ("withdrawn_on", "TEXT"), ("last_meeting_on", "TEXT"),
+        ("first_open_meeting_at", "TEXT"), ("last_open_meeting_at", "TEXT"),
+        *((name, "BIGINT") for name in _COUNTS),
+        ("satisfaction_mentor", "BIGINT"), ("satisfaction_mentee", "BIGINT"), ("ended_on", "TEXT"),
+        ("ended_early", "BIGINT"), ("end_reason", "TEXT"), ("ended_by_role", "TEXT"), ("version", "BIGINT"),
+        ("facts", "TEXT"),
+    ),
+    key=("id",),
+    indexes=(("programme_id", "drafted_position"), ("mentor_id",), ("mentee_id",), ("programme_id", "status")),
+    json=("facts",),
+)  # fmt: skip
+
+
+class SummaryModel(ReadModel):
+    """Folds mentorship events into one summary row each."""
+
+    name: ClassVar[str] = "summary"
+    tables: ClassVar[tuple[Table, ...]] = (PROGRAMMES, MENTORSHIPS)
+
+    def preload(self, events: Sequence[tuple[int, Any]], rows: Rows, load_many: Any) -> None:
+        """Fetch the batch's mentorships in one query."""
+        ids = [str(event.originator_id) for _, event in events if isinstance(event, MENTORSHIP_EVENTS)]
+        rows.preload(MENTORSHIPS, load_many(MENTORSHIPS, ids), [(i,) for i in ids])
+
+    def apply(self, event: Any, position: int, rows: Rows) -> None:
+        """Fold one event."""
+        if isinstance(event, Programme.ProgrammeLaunched):
+            rows.put(PROGRAMMES, _programme_row(event))
+        elif isinstance(event, M.ConventionDrafted):
+            programme = rows.require(PROGRAMMES, str(event.programme_id))
+            rows.put(MENTORSHIPS, _drafted_row(event, position, programme))
+        elif isinstance(event, MENTORSHIP_EVENTS):
+            row = rows.require(MENTORSHIPS, str(event.originator_id))
+            _fold(row, event, rows)
+            row["version"] = event.originator_version
+            rows.put(MENTORSHIPS, row)
+
+
+def _programme_row(event: Programme.ProgrammeLaunched) -> Row:
+    return {
+        "id": str(event.originator_id),
+        "time_zone": event.time_zone,
+        "meeting_min": event.meeting_minutes_min,
+        "meeting_max": event.meeting_minutes_max,
+        "thresholds": dict(event.thresholds),
+    }
+
+
+def _drafted_row(event: M.ConventionDrafted, position: int, programme: Row) -> Row:
+    row: Row = dict.fromkeys(MENTORSHIPS.column_names)
+    row.update(dict.fromkeys(_COUNTS, 0))
+    row.update(
+        id=str(event.originator_id),
+        programme_id=str(event.programme_id),
+        mentor_id=str(event.mentor_id),
+        mentee_id=str(event.mentee_id),
+        status=AWAITING,
+        time_zone=event.time_zone,
+        drafted_position=position,
+        drafted_on=local_day(event.occurred_at, event.time_zone),
+        starts_on=event.starts_on.isoformat(),
+        planned_end_on=event.planned_end_on.isoformat(),
+        version=event.originator_version,
+        facts={
+            "target": [programme["meeting_min"], programme["meeting_max"]],
+            "open": {},
+            "agendas": [],
+            "closed": [],
+            "objectives": {},
+            "disputes": {},
+            "consulted": [],
+        },
+    )
+    return row
+
+
+def _fold(row: Row, event: Any, rows: Rows) -> None:
+    """Apply one event after the draft to its summary row."""
+    facts = row["facts"]
+    day = local_day(event.occurred_at, row["time_zone"])
+    if isinstance(event, M.ConventionWithdrawn):
+        row.update(status=WITHDRAWN, withdrawn_on=day)
+    elif isinstance(event, M.ConventionSigned):
+        row.update(status=ACTIVE, signed_on=day)
+    elif isinstance(event, M.ObjectiveAdded):
+        facts["objectives"][str(event.objective_id)] = ObjectiveStatus.NOT_STARTED.value
+    elif isinstance(event, M.ObjectiveAssessed):
+        facts["objectives"][str(event.objective_id)] = event.status
+    elif isinstance(event, M.MeetingScheduled | M.MeetingRescheduled):
+        facts["open"][str(event.meeting_id)] = utc_text(event.scheduled_for)
+    elif isinstance(event, M.AgendaSubmitted):
+        facts["agendas"].append(str(event.meeting_id))
+    elif isinstance(event, M.MeetingHeld):
+        _held(row, facts, event)
+    elif isinstance(event, M.MeetingCancelled):
+        facts["closed"].append([facts["open"].pop(str(event.meeting_id)), CANCELLED])
+        row["meetings_cancelled"] += 1
+        if event.actor_role in ("mentor", "mentee"):
+            row[f"cancelled_by_{event.actor_role}"] += 1
+        row["cancelled_unavoidable"] += int(event.unavoidable)
+    elif isinstance(event, M.SatisfactionReported):
+        row[f"satisfaction_{event.actor_role}"] = event.score
+    elif isinstance(event, M.DisputeRaised):
+        facts["disputes"][str(event.dispute_id)] = OPEN
+        row["disputes_raised"] += 1
+    elif isinstance(event, M.DisputeSettled):
+        facts["disputes"][str(event.dispute_id)] = SETTLED
+    elif isinstance(event, M.CoordinatorConsulted):
+        row["consultations"] += 1
+        if event.topic == ConsultationTopic.DISPUTE and event.dispute_id is not None:
+            dispute = str(event.dispute_id)
+            if dispute not in facts["consulted"]:
+                facts["consulted"].append(dispute)
+            if event.outcome == RECONCILED:
+                facts["disputes"][dispute] = RECONCILED
+    elif isinstance(event, M.RelationshipEnded):
+        row.update(
+            status=ENDED,
+            ended_on=event.ended_on.isoformat(),
+            ended_early=int(event.early),
+            end_reason=event.reason,
+            ended_by_role=event.actor_role,
+        )
+        for dispute, status in facts["disputes"].items():
+            if status == OPEN:
+                facts["disputes"][dispute] = CLOSED_BY_END
+    _derive(row, facts)
+
+
+def _held(row: Row, facts: dict[str, Any], event: M.MeetingHeld) -> None:
+    meeting = str(event.meeting_id)
+    del facts["open"][meeting]
+    facts["closed"].append([utc_text(event.held_at), HELD])
+    low, high = facts["target"]
+    row["meetings_held"] += 1
+    row["minutes_total"] += event.duration_minutes
+    row["meetings_within_target"] += int(low <= event.duration_minutes <= high)
+    row["agendas_in_advance"] += int(meeting in facts["agendas"])
+    held_on = local_day(event.held_at, row["time_zone"])
+    row["last_meeting_on"] = max(held_on, row["last_meeting_on"] or held_on)
+
+
+def _derive(row: Row, facts: dict[str, Any]) -> None:
+    """The counts that follow from the facts."""
+    objectives = list(facts["objectives"].values())
+    disputes = list(facts["disputes"].values())
+    open_times = sorted(facts["open"].values())
+    in_a_row = 0
+    for _, outcome in sorted(facts["closed"], reverse=True):
+        if outcome != CANCELLED:
+            break
+        in_a_row += 1
+    row.update(
+        objectives_total=len(objectives),
+        objectives_attained=objectives.count(ObjectiveStatus.ATTAINED.value),
+        disputes_open=disputes.count(OPEN),
+        disputes_settled=disputes.count(SETTLED),
+        disputes_to_coordinator=len(facts["consulted"]),
+        first_open_meeting_at=open_times[0] if open_times else None,
+        last_open_meeting_at=open_times[-1] if open_times else None,
+        cancellations_in_a_row=in_a_row,
+    )
+
+
+def summary(row: Row, now: datetime) -> dict[str, Any]:
+    """The summary of MISSION section 4 from a stored row, with what is relative to `now` computed now."""
+    today = local_date(now, row["time_zone"])
+    starts_on = date.fromisoformat(row["starts_on"])
+    until = row["ended_on"] or row["withdrawn_on"]
+    end = date.fromisoformat(until) if until else today
+    ahead = [moment for moment in map(from_utc_text, row["facts"]["open"].values()) if moment > now]
+    since = date.fromisoformat(row["last_meeting_on"] or row["starts_on"])
+    held = row["meetings_held"]
+    return {
+        "id": row["id"],
+        "programme_id": row["programme_id"],
+        "mentor_id": row["mentor_id"],
+        "mentee_id": row["mentee_id"],
+        "status": row["status"],
+        "starts_on": row["starts_on"],
+        "planned_end_on": row["planned_end_on"],
+        "months_elapsed": whole_months(starts_on, end),
+        **{name: row[name] for name in _COUNTS if name != "cancellations_in_a_row"},
+        "minutes_mean": round(row["minutes_total"] / held, 2) if held else None,
+        "last_meeting_on": row["last_meeting_on"],
+        "next_meeting_for": min(ahead).isoformat() if ahead else None,
+        "days_since_last_meeting": max(0, (today - since).days),
+        "satisfaction_mentor": row["satisfaction_mentor"],
+        "satisfaction_mentee": row["satisfaction_mentee"],
+        "ended_on": row["ended_on"],
+        "ended_early": None if row["ended_early"] is None else bool(row["ended_early"]),
+        "end_reason": row["end_reason"],
+        "ended_by_role": row["ended_by_role"],
+        "version": row["version"],
+    }
+
+
+def find(view: Any, mentorship_id: str) -> Row | None:
+    """One mentorship's stored row."""
+    found = view.query(f"SELECT * FROM {MENTORSHIPS.name} WHERE id = ?", mentorship_id)
+    return MENTORSHIPS.decode(found[0]) if found else None
+
+
+def of_programme(view: Any, programme_id: str, after: int, limit: int) -> list[Row]:
+    """A page of a programme's mentorships, in drafting order, after a cursor position."""
+    found = view.query(
+        f"SELECT * FROM {MENTORSHIPS.name} WHERE programme_id = ? AND drafted_position > ? "
+        "ORDER BY drafted_position LIMIT ?",
+        programme_id,
+        after,
+        limit,
+    )
+    return [MENTORSHIPS.decode(row) for row in found]
+
+
+def of_party(view: Any, participant_id: str, after: int, limit: int) -> list[Row]:
+    """A page of the mentorships where the participant is the mentor or the mentee."""
+    found = view.query(
+        f"SELECT * FROM {MENTORSHIPS.name} WHERE (mentor_id = ? OR mentee_id = ?) AND drafted_position > ? "
+        "ORDER BY drafted_position LIMIT ?",
+        participant_id,
+        participant_id,
+        after,
+        limit,
+    )
+    return [MENTORSHIPS.decode(row) for row in found]
+
+
+def programme(view: Any, programme_id: str) -> Row | None:
+    """A programme's time zone, meeting target and worklist thresholds."""
+    found = view.query(f"SELECT * FROM {PROGRAMMES.name} WHERE id = ?", programme_id)
+    return PROGRAMMES.decode(found[0]) if found else None
+
+
+class SummarySQLiteView(SQLiteReadView):
+    """The summary in the embedded store."""
+
+    model = SummaryModel()
+
+
+class SummaryPostgresView(PostgresReadView):
+    """The summary in PostgreSQL."""
+
+    model = SummaryModel()
