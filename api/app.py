@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from api import problems
 from api.body import MAX_BODY_BYTES
 from api.infrastructure import build_service
+from api.projectors import ReadSide
 from api.routes import meetings, mentorships, participants, system
 from api.settings import Settings
 from application.ports import Ports
@@ -35,9 +36,13 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service: MentoratService = build_service(settings, ports)
         app.state.service = service
+        app.state.read_side = read_side = ReadSide(service.store, settings)
+        if settings.projections:
+            read_side.start()
         try:
             yield
         finally:
+            read_side.close()
             service.close()
 
     app = FastAPI(title="Mentorat", version="1", lifespan=lifespan)

@@ -20,7 +20,9 @@ app = typer.Typer(help="Mentorat: mentoring programmes, event-sourced.", no_args
 programme = typer.Typer(help="Programmes.", no_args_is_help=True)
 participant = typer.Typer(help="Participants.", no_args_is_help=True)
 app.add_typer(programme, name="programme")
+projections = typer.Typer(help="Read models: list and rebuild.", no_args_is_help=True)
 app.add_typer(participant, name="participant")
+app.add_typer(projections, name="projections")
 
 
 def fail(error: DomainError) -> None:
@@ -86,17 +88,73 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     no_projections: Annotated[bool, typer.Option("--no-projections", help="Do not run projections here.")] = False,
 ) -> None:
-    """Serve the HTTP API."""
-    import logging
-
+    """Serve the HTTP API (and keep the read models up to date, unless --no-projections)."""
     import uvicorn
 
     from api.app import create_app
     from api.server import uvicorn_config
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if no_projections:
+        settings = settings.model_copy(update={"projections": False})
+    _configure_logging(settings)
     uvicorn.Server(uvicorn_config(create_app(settings), host, port, settings.log_level)).run()
+
+
+def _configure_logging(settings: Settings) -> None:
+    import logging
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@app.command()
+def projector() -> None:
+    """Keep every read model up to date, alone (run the API with `serve --no-projections`)."""
+    from api.projectors import ReadSide
+
+    settings = Settings()
+    _configure_logging(settings)
+    service = build_service(settings)
+    read_side = ReadSide(service.store, settings)
+    try:
+        read_side.start()
+        status = read_side.run_until_stopped()
+    finally:
+        read_side.close()
+        service.close()
+    raise typer.Exit(status)
+
+
+@projections.command("list")
+def list_projections() -> None:
+    """Name the read models."""
+    from api.projectors import NAMES
+
+    for name in NAMES:
+        typer.echo(name)
+
+
+@projections.command("rebuild")
+def rebuild(name: Annotated[str | None, typer.Argument(help="One read model (default: all).")] = None) -> None:
+    """Drop read models and replay the whole history into them."""
+    from api.projectors import NAMES, ReadSide
+    from projections.model import ProjectionError
+
+    if name is not None and name not in NAMES:
+        typer.echo(f"error: unknown read model; one of: {', '.join(NAMES)}", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    service = build_service(settings)
+    read_side = ReadSide(service.store, settings)
+    try:
+        for model, position in read_side.rebuild([name] if name else NAMES).items():
+            typer.echo(f"{model}: rebuilt through position {position}")
+    except ProjectionError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        read_side.close()
+        service.close()
 
 
 @app.command()
