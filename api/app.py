@@ -13,7 +13,7 @@ from api import problems
 from api.body import MAX_BODY_BYTES
 from api.infrastructure import build_service
 from api.projectors import ReadSide
-from api.routes import meetings, mentorships, participants, system
+from api.routes import meetings, mentorships, participants, reads, system
 from api.settings import Settings
 from application.ports import Ports
 from application.service import MentoratService
@@ -67,6 +67,6 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         log_access(request, response.status_code, time.perf_counter() - started)
         return response
 
-    for module in (system, participants, mentorships, meetings):
+    for module in (system, participants, mentorships, meetings, reads):
         app.include_router(module.router)
     return app

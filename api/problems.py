@@ -39,6 +39,12 @@ class RequestInvalid(InvalidValue):
         self.errors = errors
 
 
+class NotReady(DomainError):
+    """The read models do not include the requested position yet; retry shortly."""
+
+    slug = "not-ready"
+
+
 STATUS: list[tuple[type[DomainError], int, str]] = [
     (Unauthenticated, 401, "Unauthenticated"),
     (NotFound, 404, "Not found"),
@@ -48,6 +54,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (InvalidValue, 422, "Validation error"),
     (PreconditionFailed, 412, "Precondition failed"),
     (RuleViolation, 409, "Conflict with the agreement's rules"),
+    (NotReady, 503, "Not ready"),
 ]
 HTTP_SLUGS = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
 
@@ -58,7 +65,7 @@ def problem(status: int, slug: str, title: str, detail: str | None = None, **ext
     if detail:
         body["detail"] = detail
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "1"} if status == 503 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

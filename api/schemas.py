@@ -152,3 +152,172 @@ class MeOut(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
+class SummaryOut(BaseModel):
+    """A mentorship summary (MISSION section 4): process facts only."""
+
+    id: UUID
+    programme_id: UUID
+    mentor_id: UUID
+    mentee_id: UUID
+    status: str
+    starts_on: date
+    planned_end_on: date
+    months_elapsed: int
+    meetings_held: int
+    meetings_cancelled: int
+    cancelled_by_mentor: int
+    cancelled_by_mentee: int
+    cancelled_unavoidable: int
+    minutes_total: int
+    minutes_mean: float | None
+    meetings_within_target: int
+    agendas_in_advance: int
+    last_meeting_on: date | None
+    next_meeting_for: AwareDatetime | None
+    days_since_last_meeting: int
+    objectives_total: int
+    objectives_attained: int
+    satisfaction_mentor: int | None
+    satisfaction_mentee: int | None
+    disputes_raised: int
+    disputes_open: int
+    disputes_settled: int
+    disputes_to_coordinator: int
+    consultations: int
+    ended_on: date | None
+    ended_early: bool | None
+    end_reason: str | None
+    ended_by_role: str | None
+    version: int
+
+
+class SummaryPage(BaseModel):
+    """A page of summaries."""
+
+    items: list[SummaryOut]
+    next_cursor: str | None
+
+
+class TimelineEntryOut(BaseModel):
+    """One event of an audit timeline: its type, times, actor and place; never its fields."""
+
+    type: str
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    actor_id: UUID | None
+    actor_role: str
+    version: int
+    position: int
+
+
+class TimelineOut(BaseModel):
+    """An audit timeline."""
+
+    items: list[TimelineEntryOut]
+
+
+class ParticipantOut(BaseModel):
+    """A participant as their coordinator sees them."""
+
+    id: UUID
+    role: str
+    name: str
+    email: str | None
+    active: bool
+
+
+class ParticipantPage(BaseModel):
+    """A page of participants."""
+
+    items: list[ParticipantOut]
+    next_cursor: str | None
+
+
+class WorklistItemOut(BaseModel):
+    """A mentorship that needs the coordinator, and why."""
+
+    mentorship_id: UUID
+    reasons: list[str]
+
+
+class WorklistOut(BaseModel):
+    """The coordinator's worklist."""
+
+    items: list[WorklistItemOut]
+
+
+class ReportOut(BaseModel):
+    """The programme report (MISSION section 4)."""
+
+    mentorships_awaiting_signatures: int
+    mentorships_active: int
+    mentorships_completed: int
+    mentorships_ended_early: int
+    mentorships_withdrawn: int
+    early_end_rate: float | None
+    early_end_reasons: dict[str, int]
+    meetings_held: int
+    meetings_cancelled: int
+    cancellation_rate: float | None
+    active_mentorship_months: int
+    meetings_per_active_month: float | None
+    months_with_meeting_rate: float | None
+    minutes_mean: float | None
+    within_target_rate: float | None
+    agenda_rate: float | None
+    objective_attainment_rate: float | None
+    mean_satisfaction_mentors: float | None
+    mean_satisfaction_mentees: float | None
+    disputes_raised: int
+    disputes_settled: int
+    disputes_to_coordinator: int
+    median_length_months: float | None
+    at_risk: int
+
+
+class JournalMeetingOut(BaseModel):
+    """A meeting in the parties' journal."""
+
+    id: UUID
+    scheduled_for: AwareDatetime
+    status: str
+    held_at: AwareDatetime | None
+    duration_minutes: int | None
+    agenda: str | None
+    notes: str | None
+
+
+class JournalObjectiveOut(BaseModel):
+    """An objective in the parties' journal."""
+
+    id: UUID
+    text: str | None
+    status: str
+
+
+class JournalDisputeOut(BaseModel):
+    """A dispute in the parties' journal."""
+
+    id: UUID
+    status: str
+    summary: str | None
+
+
+class JournalEntryOut(BaseModel):
+    """A note or comment in the parties' journal."""
+
+    type: str
+    occurred_at: AwareDatetime
+    author_role: str
+    text: str | None
+
+
+class JournalOut(BaseModel):
+    """The parties' journal: the only answer that carries content."""
+
+    meetings: list[JournalMeetingOut]
+    objectives: list[JournalObjectiveOut]
+    disputes: list[JournalDisputeOut]
+    entries: list[JournalEntryOut]

@@ -57,6 +57,10 @@ class ParticipantCommands:
         position = self.store.commit(participant)
         return CommandResult(participant.id, participant.version, position, {"id": str(participant.id)})
 
+    def get(self, participant_id: UUID) -> Participant:
+        """A participant as the write side knows it (names and e-mails live only here)."""
+        return self.store.load(Participant, participant_id)
+
     def authorize(self, caller: Caller, participant_id: UUID, allowed: Collection[str]) -> Actor:
         """The caller acting on a participant of their programme."""
         return self._authorized(caller, participant_id, allowed)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from application.journal import Journal
 from application.mentorships import MentorshipCommands
 from application.participants import ParticipantCommands
 from application.ports import Ports
@@ -16,6 +17,7 @@ class MentoratService:
         self.ports = ports or Ports()
         self.participants = ParticipantCommands(store, self.ports)
         self.mentorships = MentorshipCommands(store, self.ports)
+        self.journal = Journal(store)
 
     def close(self) -> None:
         """Release the store's connections."""

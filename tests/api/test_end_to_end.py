@@ -170,3 +170,65 @@ def test_a_convention_from_invitation_to_its_end(settings: Settings, clock: Fake
         assert kinds["CoordinatorConsulted"] == 2 and kinds["PartySigned"] == 2 and kinds["ConventionSigned"] == 1
         assert ended["version"] == version + 1
         assert store.position() >= ended["position"]
+
+        # The read side: a client waits for its own last write with ?after=<position>.
+        disclosed = store.position()
+        summary = client.get(f"/v1/mentorships/{mid}?after={disclosed}", headers=coordinator)
+        assert summary.status_code == 200, summary.text
+        assert summary.json() == {
+            "id": mid, "programme_id": pid, "mentor_id": mentor_id, "mentee_id": mentee_id, "status": "ended",
+            "starts_on": "2026-01-05", "planned_end_on": "2026-11-05", "months_elapsed": 2,
+            "meetings_held": 1, "meetings_cancelled": 1, "cancelled_by_mentor": 1, "cancelled_by_mentee": 0,
+            "cancelled_unavoidable": 1, "minutes_total": 75, "minutes_mean": 75.0, "meetings_within_target": 1,
+            "agendas_in_advance": 1, "last_meeting_on": "2026-01-20", "next_meeting_for": None,
+            "days_since_last_meeting": 61, "objectives_total": 1, "objectives_attained": 0,
+            "satisfaction_mentor": 3, "satisfaction_mentee": 4, "disputes_raised": 1, "disputes_open": 0,
+            "disputes_settled": 0, "disputes_to_coordinator": 1, "consultations": 2, "ended_on": "2026-03-22",
+            "ended_early": True, "end_reason": "no_longer_needed", "ended_by_role": "mentee",
+            "version": ended["version"] + 1,
+        }  # fmt: skip
+        history = client.get(f"/v1/mentorships/{mid}/history?after={disclosed}", headers=coordinator).json()["items"]
+        assert [item["type"] for item in history] == [type(e).__name__ for e in events]
+        assert [item["version"] for item in history] == list(range(1, len(events) + 1))
+
+        # The parties read their journal, texts included; the coordinator may not.
+        journal = client.get(f"/v1/mentorships/{mid}/journal", headers=mentor).json()
+        assert [m["status"] for m in journal["meetings"]] == ["held", "cancelled"]
+        assert journal["meetings"][0]["notes"] == "went well" and journal["meetings"][0]["agenda"] == "CV"
+        assert journal["objectives"] == [{"id": objective["objective_id"], "text": "Network", "status": "in_progress"}]
+        assert journal["disputes"] == [{"id": dispute["dispute_id"], "status": "reconciled", "summary": "timing"}]
+        assert [entry["text"] for entry in journal["entries"]] == ["agreed"]
+        assert client.get(f"/v1/mentorships/{mid}/journal", headers=coordinator).status_code == 403
+
+        # The coordinator's report, as JSON and CSV, and an empty worklist (the convention ended).
+        report = client.get(f"/v1/programmes/{pid}/report?after={disclosed}", headers=coordinator).json()
+        assert report == {
+            "mentorships_awaiting_signatures": 0, "mentorships_active": 0, "mentorships_completed": 0,
+            "mentorships_ended_early": 1, "mentorships_withdrawn": 0, "early_end_rate": 1.0,
+            "early_end_reasons": {"completed": 0, "no_longer_needed": 1, "relational_difficulties": 0, "other": 0},
+            "meetings_held": 1, "meetings_cancelled": 1, "cancellation_rate": 0.5, "active_mentorship_months": 3,
+            "meetings_per_active_month": 0.333, "months_with_meeting_rate": 0.333, "minutes_mean": 75.0,
+            "within_target_rate": 1.0, "agenda_rate": 1.0, "objective_attainment_rate": 0.0,
+            "mean_satisfaction_mentors": 3.0, "mean_satisfaction_mentees": 4.0, "disputes_raised": 1,
+            "disputes_settled": 0, "disputes_to_coordinator": 1, "median_length_months": 2, "at_risk": 0,
+        }  # fmt: skip
+        csv_text = client.get(f"/v1/programmes/{pid}/report?format=csv", headers=coordinator).text
+        assert "early_end_reasons.no_longer_needed,1\n" in csv_text and "cancellation_rate,0.5\n" in csv_text
+        assert client.get(f"/v1/programmes/{pid}/worklist", headers=coordinator).json() == {"items": []}
+
+        # The lists: the programme's mentorships, the parties' own, the participants with their names.
+        listed = client.get(f"/v1/programmes/{pid}/mentorships", headers=coordinator).json()
+        assert [item["id"] for item in listed["items"]] == [mid] and listed["next_cursor"] is None
+        assert [item["id"] for item in client.get("/v1/me/mentorships", headers=mentee).json()["items"]] == [mid]
+        people = client.get(f"/v1/programmes/{pid}/participants?after={disclosed}", headers=coordinator).json()
+        assert {(p["role"], p["name"]) for p in people["items"]} == {
+            ("coordinator", "Coordinator"),
+            ("mentor", "A mentor"),
+            ("mentee", "A mentee"),
+        }
+        mine = client.get(f"/v1/participants/{mentee_id}/history", headers=mentee).json()["items"]
+        assert [item["type"] for item in mine][:3] == [
+            "ParticipantRegistered",
+            "InvitationIssued",
+            "InvitationRedeemed",
+        ]

@@ -1,0 +1,161 @@
+"""Queries of contract v1: summaries, lists, timelines, the report, the worklist and the parties' journal."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from api.deps import CurrentCaller, Scope, Service, mentorship_scope, parse_id, programme_scope
+from api.problems import NotReady, RequestInvalid
+from api.projectors import ReadSide
+from api.reads import Paging, fresh
+from api.schemas import JournalOut, ParticipantPage, ReportOut, SummaryOut, SummaryPage, TimelineOut, WorklistOut
+from application.errors import NotFound
+from application.mentorships import COORDINATOR
+from domain.errors import Forbidden
+from domain.values import PARTIES, Role, local_date
+from projections import directory, programme_report, summary, timeline, worklist
+
+router = APIRouter(prefix="/v1")
+OVERSEERS = frozenset({Role.COORDINATOR.value, Role.AUDITOR.value})
+READERS = PARTIES | OVERSEERS
+ReadableMentorship = Annotated[Scope, Depends(mentorship_scope(READERS))]
+PartiesOnly = Annotated[Scope, Depends(mentorship_scope(PARTIES))]
+OverseenProgramme = Annotated[Scope, Depends(programme_scope(OVERSEERS))]
+CoordinatedProgramme = Annotated[Scope, Depends(programme_scope(COORDINATOR))]
+SummaryReads = Annotated[ReadSide, Depends(fresh(("summary",)))]
+TimelineReads = Annotated[ReadSide, Depends(fresh(("timeline",)))]
+DirectoryReads = Annotated[ReadSide, Depends(fresh(("directory",)))]
+ReportReads = Annotated[ReadSide, Depends(fresh(("report", "summary")))]
+
+
+@router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
+def get_summary(scope: ReadableMentorship, reads: SummaryReads, service: Service) -> dict[str, Any]:
+    """A mentorship's summary: parties, coordinator and auditor."""
+    _, mentorship_id = scope
+    view = reads.view("summary")
+    row = summary.find(view, str(mentorship_id))
+    if row is None:  # drafted on the write side, not yet projected: wait for what is stored now
+        reads.wait_for(service.store.position(), ("summary",), reads.settings.read_wait_seconds)
+        row = summary.find(view, str(mentorship_id))
+        if row is None:
+            raise NotReady
+    return summary.summary(row, service.ports.clock())
+
+
+@router.get("/mentorships/{mentorship_id}/history", response_model=TimelineOut)
+def get_mentorship_history(scope: ReadableMentorship, reads: TimelineReads) -> dict[str, Any]:
+    """A mentorship's audit timeline: event types, times and actors, never content."""
+    return {"items": timeline.history(reads.view("timeline"), str(scope[1]))}
+
+
+@router.get("/mentorships/{mentorship_id}/journal", response_model=JournalOut)
+def get_journal(scope: PartiesOnly, service: Service) -> dict[str, Any]:
+    """The parties' journal with its texts, read from the events: the two parties only."""
+    return service.journal.read(scope[1])
+
+
+@router.get("/me/mentorships", response_model=SummaryPage)
+def my_mentorships(caller: CurrentCaller, reads: SummaryReads, paging: Paging, service: Service) -> dict[str, Any]:
+    """The caller's own mentorships, as mentor or mentee."""
+    if caller.role not in PARTIES:
+        raise Forbidden
+    rows = summary.of_party(reads.view("summary"), str(caller.id), paging.after, paging.limit)
+    return _summaries(rows, paging, service)
+
+
+@router.get("/programmes/{programme_id}/mentorships", response_model=SummaryPage)
+def programme_mentorships(scope: OverseenProgramme, reads: SummaryReads, paging: Paging, service: Service) -> Any:
+    """A programme's mentorships: coordinator and auditor."""
+    rows = summary.of_programme(reads.view("summary"), str(scope[1]), paging.after, paging.limit)
+    return _summaries(rows, paging, service)
+
+
+def _summaries(rows: list[dict[str, Any]], paging: Any, service: Any) -> dict[str, Any]:
+    now = service.ports.clock()
+    return {
+        "items": [summary.summary(row, now) for row in rows],
+        "next_cursor": paging.cursor(rows, lambda row: row["drafted_position"]),
+    }
+
+
+@router.get("/programmes/{programme_id}/participants", response_model=ParticipantPage)
+def programme_participants(
+    scope: CoordinatedProgramme, reads: DirectoryReads, paging: Paging, service: Service
+) -> dict[str, Any]:
+    """A programme's participants; names and e-mails come from the write side, never from a read model."""
+    rows = directory.of_programme(reads.view("directory"), str(scope[1]), paging.after, paging.limit)
+    items = []
+    for row in rows:
+        person = service.participants.get(UUID(row["id"]))
+        items.append(
+            {"id": person.id, "role": person.role, "name": person.name, "email": person.email, "active": person.active}
+        )
+    return {"items": items, "next_cursor": paging.cursor(rows, lambda row: row["position"])}
+
+
+@router.get("/participants/{participant_id}/history", response_model=TimelineOut)
+def participant_history(
+    caller: CurrentCaller, participant_id: str, reads: TimelineReads, service: Service
+) -> dict[str, Any]:
+    """A participant's events without personal data: the participant, their coordinators and auditors."""
+    pid = parse_id(participant_id)
+    if pid != caller.id:
+        service.participants.authorize(caller, pid, OVERSEERS)
+    return {"items": timeline.history(reads.view("timeline"), str(pid))}
+
+
+@router.get("/programmes/{programme_id}/worklist", response_model=WorklistOut)
+def get_worklist(scope: CoordinatedProgramme, reads: SummaryReads, service: Service) -> dict[str, Any]:
+    """The mentorships that need the coordinator now, with their reasons."""
+    return {"items": worklist.worklist(reads.view("summary"), str(scope[1]), service.ports.clock())}
+
+
+@router.get("/programmes/{programme_id}/report", response_model=ReportOut)
+def get_report(
+    scope: OverseenProgramme,
+    reads: ReportReads,
+    service: Service,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    """The programme report: event figures over [from, to), statuses as of `to`; JSON or CSV."""
+    programme_id = str(scope[1])
+    zone = programme_report.time_zone(reads.view("report"), programme_id)
+    if zone is None:
+        raise NotFound
+    low, high = _day(start, zone, "from"), _day(end, zone, "to")
+    if low is not None and high is not None and high <= low:
+        raise RequestInvalid([{"field": "to", "code": "before_from"}])
+    now = service.ports.clock()
+    figures = programme_report.report(reads.view("report"), programme_id, now, low, high)
+    figures["at_risk"] = worklist.at_risk(reads.view("summary"), programme_id, now)
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("metric", "value"))
+        writer.writerows(programme_report.csv_rows(figures))
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+    return figures
+
+
+def _day(value: str | None, zone: str, field: str) -> date | None:
+    """A report bound: a date, or a time with an offset taken as its date in the programme's time zone."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise RequestInvalid([{"field": field, "code": "invalid"}]) from None
+    if moment.tzinfo is None:
+        raise RequestInvalid([{"field": field, "code": "timezone_required"}])
+    return local_date(moment, zone, field)
