@@ -18,8 +18,9 @@ from typing import TextIO
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from api.demo_situations import SITUATIONS, MentorshipFacts, fold, situations, summary
+from api.demo_situations import SITUATIONS, fold, situations
 from api.infrastructure import SQLITE_FILE, build_service
+from api.projectors import ReadSide
 from api.settings import Settings
 from application.access import Caller
 from application.ports import Ports
@@ -28,6 +29,7 @@ from domain.catalogue import EVENT_NAMES
 from domain.errors import DomainError
 from domain.programme import Programme
 from domain.values import add_months
+from projections import programme_report, worklist
 
 SEED = 2026
 TIME_ZONE = "America/Toronto"
@@ -415,12 +417,18 @@ def run_demo(directory: Path, out: TextIO) -> int:
         new_id=lambda: UUID(int=rng.getrandbits(128), version=4),
         new_secret=lambda size: base64.urlsafe_b64encode(rng.randbytes(size)).rstrip(b"=").decode(),
     )
-    service = build_service(Settings(data_dir=directory, database_url=None), ports)
+    settings = Settings(data_dir=directory, database_url=None)
+    service = build_service(settings, ports)
     try:
         sim = Simulation(service, clock, rng)
         cast(sim)
         sim.run(TODAY)
-        return report(service, sim.programme_id, out)
+        read_side = ReadSide(service.store, settings)
+        try:
+            read_side.catch_up()
+            return report(service, read_side, sim.programme_id, out)
+        finally:
+            read_side.close()
     except DomainError as error:
         print(f"mentorat demo FAILED: a command was refused ({error.slug}) at {clock.now.isoformat()}", file=out)
         return 1
@@ -428,30 +436,39 @@ def run_demo(directory: Path, out: TextIO) -> int:
         service.close()
 
 
-def report(service: MentoratService, programme_id: UUID, out: TextIO) -> int:
-    """Check the demo against MISSION sections 2 and 4, then print the counts and the summary."""
+def report(service: MentoratService, read_side: ReadSide, programme_id: UUID, out: TextIO) -> int:
+    """Check the demo against MISSION sections 2 and 4, then print the report and worklist from the read models."""
     programme = service.store.load(Programme, programme_id)
     counts, histories = stored_events(service)
-    facts: list[MentorshipFacts] = []
-    reasons: dict[UUID, list[str]] = {}
+    expected: dict[str, list[str]] = {}
     for mentorship_id, history in histories.items():
         folded = fold(history)
         if service.mentorships.get(mentorship_id).status != folded.status:
             print(f"mentorat demo FAILED: mentorship {mentorship_id} folds to another status", file=out)
             return 1
-        facts.append(folded)
-        reasons[mentorship_id] = situations(folded, TODAY, programme.thresholds)
+        found = situations(folded, TODAY, programme.thresholds)
+        if found:
+            expected[str(mentorship_id)] = sorted(found)
+    pid = str(programme_id)
+    items = worklist.worklist(read_side.view("summary"), pid, TODAY)
+    figures = programme_report.report(read_side.view("report"), pid, TODAY, None, None)
+    figures["at_risk"] = len(items)
     today = TODAY.astimezone(ZONE).date()
     print(f"Mentorat demo: seed {SEED}, simulated from {LAUNCH.date()} to {today} ({TIME_ZONE})", file=out)
     print(f"\nStored events by type ({sum(counts.values())} in all):", file=out)
     for name in sorted(counts):
         print(f"  {name:<30} {counts[name]:>5}", file=out)
-    print(file=out)
-    for line in summary(facts, reasons, (programme.meeting_minutes_min, programme.meeting_minutes_max)):
-        print(line, file=out)
-    flagged = {reason for found in reasons.values() for reason in found}
+    print(f"\nProgramme report (from the read models, as of {today}):", file=out)
+    for metric, value in programme_report.csv_rows(figures):
+        print(f"  {metric:<44} {value or '-':>8}", file=out)
+    flagged = Counter(reason for item in items for reason in item["reasons"])
+    print(f"\nCoordinator worklist (from the read models): {len(items)} mentorships need the coordinator", file=out)
+    print("\n".join(f"  {slug:<30} {flagged[slug]:>5}" for slug in SITUATIONS), file=out)
+    if {item["mentorship_id"]: sorted(item["reasons"]) for item in items} != expected:
+        print("\nmentorat demo FAILED: the worklist read model disagrees with the events folded afresh", file=out)
+        return 1
     missing_events = [name for name in EVENT_TYPES if not counts[name]]
-    missing_situations = [slug for slug in SITUATIONS if slug not in flagged]
+    missing_situations = [slug for slug in SITUATIONS if not flagged[slug]]
     if missing_events or missing_situations:
         print(
             "\nmentorat demo FAILED: missing event types: "
@@ -463,7 +480,8 @@ def report(service: MentoratService, programme_id: UUID, out: TextIO) -> int:
         return 1
     print(
         f"\nSelf-check passed: all {len(EVENT_TYPES)} event types of MISSION section 2"
-        f" and all {len(SITUATIONS)} worklist situations of section 4 occurred.",
+        f" and all {len(SITUATIONS)} worklist situations of section 4 occurred, and the worklist read model"
+        " agrees with the events folded afresh.",
         file=out,
     )
     return 0

@@ -5,7 +5,6 @@ Pure functions over domain events (MISSION section 4): no store, no clock, no co
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -177,48 +176,3 @@ def situations(facts: MentorshipFacts, now: datetime, thresholds: Mapping[str, i
     if today > facts.planned_end_on:
         reasons.append("past_planned_end")
     return reasons
-
-
-def _mean(values: list[int], digits: int = 2) -> str:
-    """A rounded mean, or 'none' when empty."""
-    return "none" if not values else f"{sum(values) / len(values):.{digits}f}"
-
-
-def summary(facts: list[MentorshipFacts], reasons: dict[UUID, list[str]], target: tuple[int, int]) -> list[str]:
-    """Readable lines of process facts only: counts, means and categories, never content nor persons."""
-    statuses = Counter(f.status for f in facts)
-    ended = [f for f in facts if f.status == ENDED]
-    early = sum(1 for f in ended if f.ended_early)
-    minutes = [n for f in facts for n in f.held_minutes]
-    objectives = [status for f in facts for status in f.objectives.values()]
-    disputes = [status for f in facts for status in f.disputes.values()]
-    within = sum(1 for n in minutes if target[0] <= n <= target[1])
-    satisfaction = {
-        role: [f.satisfaction[role] for f in facts if role in f.satisfaction] for role in ("mentor", "mentee")
-    }
-    by_role = {role: sum(f.cancelled_by.get(role, 0) for f in facts) for role in ("mentor", "mentee")}
-    lines = [
-        f"Mentorships: {len(facts)} - "
-        + ", ".join(f"{status} {statuses[status]}" for status in (AWAITING, ACTIVE, ENDED, WITHDRAWN))
-        + f" (completed {len(ended) - early}, ended early {early})",
-        f"Meetings: held {sum(f.meetings_held for f in facts)}, cancelled {sum(f.meetings_cancelled for f in facts)}"
-        f" (by mentor {by_role['mentor']}, by mentee {by_role['mentee']},"
-        f" unavoidable {sum(f.cancelled_unavoidable for f in facts)})",
-        f"  minutes mean {_mean(minutes)}; within {target[0]}-{target[1]} min"
-        f" {within}, outside {len(minutes) - within};"
-        f" with an agenda in advance {sum(f.held_with_agenda for f in facts)}",
-        f"Objectives: {len(objectives)} - attained {objectives.count(ObjectiveStatus.ATTAINED.value)},"
-        f" abandoned {objectives.count(ObjectiveStatus.ABANDONED.value)}",
-        "Mean latest satisfaction (1-5): "
-        + ", ".join(f"{role}s {_mean(scores)}" for role, scores in satisfaction.items()),
-        f"Disputes: raised {len(disputes)} - settled amicably {disputes.count(SETTLED)},"
-        f" taken to the coordinator {sum(len(f.disputes_to_coordinator) for f in facts)}"
-        f" (reconciled {disputes.count(RECONCILED)}), closed by the end {disputes.count(CLOSED_BY_END)},"
-        f" open {disputes.count(OPEN)}",
-        f"Consultations with the coordinator: {sum(f.consultations for f in facts)};"
-        f" disclosures recorded: {sum(f.disclosures for f in facts)}",
-    ]
-    flagged = Counter(reason for found in reasons.values() for reason in found)
-    lines.append(f"Coordinator worklist: {sum(1 for found in reasons.values() if found)} mentorships at risk")
-    lines.extend(f"  {slug:<30} {flagged[slug]:>5}" for slug in SITUATIONS)
-    return lines
