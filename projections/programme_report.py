@@ -214,7 +214,8 @@ def _median_length(view: Any, programme_id: str, high: str) -> float | int | Non
 REPORT_ORDER = (
     "mentorships_awaiting_signatures", "mentorships_active", "mentorships_completed", "mentorships_ended_early",
     "mentorships_withdrawn", "early_end_rate", "early_end_reasons", "meetings_held", "meetings_cancelled",
-    "cancellation_rate", "active_mentorship_months", "meetings_per_active_month", "months_with_meeting_rate", "minutes_mean",
+    "cancellation_rate", "active_mentorship_months", "meetings_per_active_month", "months_with_meeting_rate",
+    "minutes_mean",
     "within_target_rate", "agenda_rate", "objective_attainment_rate", "mean_satisfaction_mentors",
     "mean_satisfaction_mentees", "disputes_raised", "disputes_settled", "disputes_to_coordinator",
     "median_length_months", "at_risk",
