@@ -38,6 +38,7 @@ VIEWS: dict[str, tuple[type[ReadView], type[ReadView]]] = {
     "directory": (DirectorySQLiteView, DirectoryPostgresView),
 }
 NAMES = tuple(VIEWS)
+LISTENER = "projector-listen"
 
 
 @dataclass
@@ -89,7 +90,7 @@ class ReadSide:
                 threading.Thread(
                     target=coordination.listen,
                     args=(self.connect_args(), channel, wakes.values(), stop),
-                    name="projector-listen",
+                    name=LISTENER,
                     daemon=True,
                 )
             )
@@ -138,7 +139,8 @@ class ReadSide:
         for wake in self._running.wakes.values():
             wake.set()
         for thread in self._running.threads:
-            thread.join(timeout=5)
+            if thread.name != LISTENER:  # the listener holds no lock and ends within its poll
+                thread.join(timeout=5)
         self._running = None
 
     # -- reading ------------------------------------------------------------------------------------

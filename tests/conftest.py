@@ -16,6 +16,9 @@ from application.service import MentoratService
 from tests.support import FakeClock, ports
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Tests need no durability across a server crash: commits need not wait for the WAL to reach disk
+# (libpq reads PGOPTIONS for every connection, the library's, the read side's and the tests' own).
+os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
