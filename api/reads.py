@@ -58,7 +58,7 @@ def page(
         after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise RequestInvalid([{"field": "cursor", "code": "invalid"}]) from None
-    if after < 0:
+    if not 0 <= after <= 2**62:
         raise RequestInvalid([{"field": "cursor", "code": "invalid"}])
     return Page(limit, after)
 

@@ -115,8 +115,8 @@ def _month_span(start: date | None, end: date | None, today: date) -> tuple[int,
     """The first and last calendar months (as numbers) that count as active months in the window."""
     first = month_number(start) if start else 0
     last = month_number(today)
-    if end is not None:
-        last = min(last, month_number(end - timedelta(days=1)))
+    if end is not None:  # the month of the window's last day (none before the calendar's first day)
+        last = min(last, month_number(end - timedelta(days=1)) if end > date.min else first - 1)
     return first, last
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -16,13 +17,14 @@ from api.problems import NotReady, RequestInvalid
 from api.projectors import ReadSide
 from api.reads import Paging, fresh
 from api.schemas import JournalOut, ParticipantPage, ReportOut, SummaryOut, SummaryPage, TimelineOut, WorklistOut
-from application.errors import NotFound
+from application.access import Caller
 from application.mentorships import COORDINATOR
 from domain.errors import Forbidden
 from domain.values import PARTIES, Role, local_date
 from projections import directory, programme_report, summary, timeline, worklist
 
 router = APIRouter(prefix="/v1")
+T = TypeVar("T")
 OVERSEERS = frozenset({Role.COORDINATOR.value, Role.AUDITOR.value})
 READERS = PARTIES | OVERSEERS
 ReadableMentorship = Annotated[Scope, Depends(mentorship_scope(READERS))]
@@ -35,17 +37,37 @@ DirectoryReads = Annotated[ReadSide, Depends(fresh(("directory",)))]
 ReportReads = Annotated[ReadSide, Depends(fresh(("report", "summary")))]
 
 
+def projected(reads: ReadSide, service: Any, name: str, lookup: Callable[[], T | None]) -> T:
+    """What the write side knows but a read model may not yet: waits for what is stored now, else 503."""
+    found = lookup()
+    if found is None:
+        reads.wait_for(service.store.position(), (name,), reads.settings.read_wait_seconds)
+        found = lookup()
+        if found is None:
+            raise NotReady
+    return found
+
+
+def party_caller(caller: CurrentCaller) -> CurrentCaller:
+    """The caller, if a mentor or mentee (checked before the query string)."""
+    if caller.role not in PARTIES:
+        raise Forbidden
+    return caller
+
+
+def participant_reader(caller: CurrentCaller, service: Service, participant_id: str) -> UUID:
+    """A participant whose history the caller may read: themself, or as their coordinator or auditor."""
+    pid = parse_id(participant_id)
+    if pid != caller.id:
+        service.participants.authorize(caller, pid, OVERSEERS)
+    return pid
+
+
 @router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
 def get_summary(scope: ReadableMentorship, reads: SummaryReads, service: Service) -> dict[str, Any]:
     """A mentorship's summary: parties, coordinator and auditor."""
-    _, mentorship_id = scope
-    view = reads.view("summary")
-    row = summary.find(view, str(mentorship_id))
-    if row is None:  # drafted on the write side, not yet projected: wait for what is stored now
-        reads.wait_for(service.store.position(), ("summary",), reads.settings.read_wait_seconds)
-        row = summary.find(view, str(mentorship_id))
-        if row is None:
-            raise NotReady
+    mentorship_id = str(scope[1])
+    row = projected(reads, service, "summary", lambda: summary.find(reads.view("summary"), mentorship_id))
     return summary.summary(row, service.ports.clock())
 
 
@@ -62,10 +84,10 @@ def get_journal(scope: PartiesOnly, service: Service) -> dict[str, Any]:
 
 
 @router.get("/me/mentorships", response_model=SummaryPage)
-def my_mentorships(caller: CurrentCaller, reads: SummaryReads, paging: Paging, service: Service) -> dict[str, Any]:
+def my_mentorships(
+    caller: Annotated[Caller, Depends(party_caller)], reads: SummaryReads, paging: Paging, service: Service
+) -> dict[str, Any]:
     """The caller's own mentorships, as mentor or mentee."""
-    if caller.role not in PARTIES:
-        raise Forbidden
     rows = summary.of_party(reads.view("summary"), str(caller.id), paging.after, paging.limit)
     return _summaries(rows, paging, service)
 
@@ -101,13 +123,8 @@ def programme_participants(
 
 
 @router.get("/participants/{participant_id}/history", response_model=TimelineOut)
-def participant_history(
-    caller: CurrentCaller, participant_id: str, reads: TimelineReads, service: Service
-) -> dict[str, Any]:
+def participant_history(pid: Annotated[UUID, Depends(participant_reader)], reads: TimelineReads) -> dict[str, Any]:
     """A participant's events without personal data: the participant, their coordinators and auditors."""
-    pid = parse_id(participant_id)
-    if pid != caller.id:
-        service.participants.authorize(caller, pid, OVERSEERS)
     return {"items": timeline.history(reads.view("timeline"), str(pid))}
 
 
@@ -128,9 +145,7 @@ def get_report(
 ) -> Any:
     """The programme report: event figures over [from, to), statuses as of `to`; JSON or CSV."""
     programme_id = str(scope[1])
-    zone = programme_report.time_zone(reads.view("report"), programme_id)
-    if zone is None:
-        raise NotFound
+    zone = projected(reads, service, "report", lambda: programme_report.time_zone(reads.view("report"), programme_id))
     low, high = _day(start, zone, "from"), _day(end, zone, "to")
     if low is not None and high is not None and high <= low:
         raise RequestInvalid([{"field": "to", "code": "before_from"}])
