@@ -24,18 +24,9 @@ from domain.mentorship import (
     Mentorship,
 )
 from domain.values import ConsultationTopic, ObjectiveStatus, local_date
+from projections.worklist import REASONS
 
-SITUATIONS = (
-    "no_meeting_45_days",
-    "no_next_meeting",
-    "two_cancellations_in_a_row",
-    "open_dispute",
-    "low_satisfaction",
-    "ends_within_30_days",
-    "awaiting_signatures_14_days",
-    "meeting_outcome_missing",
-    "past_planned_end",
-)
+SITUATIONS = REASONS  # the slugs of MISSION section 4, as the read side names them
 
 
 @dataclass

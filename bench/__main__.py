@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bench import commands
+from bench import commands, readside
 
 
 def main() -> None:
     """Print the table."""
-    rows = commands.run()
+    rows = commands.run() + readside.run()
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  figures  |  ratio (same run)")
     for measure, figures, ratio in rows:
