@@ -66,19 +66,25 @@ class Follower:
     def step(self) -> bool:
         """Project one batch after the recorded position; answer whether there was one."""
         after = self.view.position()
+        return self._advance(after)[0] != after
+
+    def _advance(self, after: int) -> tuple[int, bool]:
+        """Project one batch after `after`: the recorded position now, and whether more may follow."""
         batch = self.source.read(after, self.batch_size)
         if not batch:
-            return False
-        self.view.project(batch, through=batch[-1][0], after=after)
+            return after, False
+        reached = self.view.project(batch, through=batch[-1][0], after=after)
         with self.progressed:
             self.progressed.notify_all()
-        return True
+        # A short batch was the end of the log; a moved position (another projector, a rebuild) reads again.
+        return reached, len(batch) == self.batch_size or reached != batch[-1][0]
 
     def catch_up(self) -> int:
         """Project every batch there is; answer the position reached."""
-        while self.step():
-            pass
-        return self.view.position()
+        position, more = self._advance(self.view.position())
+        while more:
+            position, more = self._advance(position)
+        return position
 
     def rebuild(self) -> int:
         """Drop the read model and replay the whole history into it."""
