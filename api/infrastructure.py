@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -66,19 +69,47 @@ def store_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def connect_args(env: Mapping[str, str]) -> dict[str, Any]:
+    """psycopg connection arguments from the library's POSTGRES_* keys."""
+    return {
+        "dbname": env["POSTGRES_DBNAME"],
+        "host": env["POSTGRES_HOST"],
+        "port": env["POSTGRES_PORT"],
+        "user": env["POSTGRES_USER"],
+        "password": env["POSTGRES_PASSWORD"],
+    }
+
+
+def startup_key(schema: str) -> int:
+    """The advisory-lock key that serialises start-up DDL in one schema."""
+    return int.from_bytes(hashlib.sha256(f"mentorat-startup:{schema}".encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def startup_lock(env: Mapping[str, str]) -> Iterator[None]:
+    """On PostgreSQL, one process at a time creates tables, functions and indexes in a schema.
+
+    Two processes starting at once otherwise collide in DDL (`CREATE TABLE IF NOT EXISTS` and the
+    library's `CREATE OR REPLACE FUNCTION` are not safe to run concurrently).
+    """
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        yield
+        return
+    key = startup_key(env.get("POSTGRES_SCHEMA") or "public")
+    with psycopg.connect(**connect_args(env), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
 def ensure_schema(env: Mapping[str, str]) -> None:
     """Create the configured PostgreSQL schema if missing (the library expects it to exist)."""
     schema = env.get("POSTGRES_SCHEMA")
     if not schema:
         return
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        autocommit=True,
-    ) as conn:
+    with psycopg.connect(**connect_args(env), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
@@ -90,4 +121,6 @@ def build_service(settings: Settings, ports: Ports | None = None) -> MentoratSer
     )
     env = store_env(settings)
     ensure_schema(env)
-    return MentoratService(Mentorat(env=env), ports)
+    with startup_lock(env):
+        store = Mentorat(env=env)
+    return MentoratService(store, ports)

@@ -17,7 +17,7 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from api.infrastructure import store_env
+from api.infrastructure import connect_args, startup_lock, store_env
 from api.settings import Settings
 from application.store import Mentorat
 from projections import coordination
@@ -58,10 +58,11 @@ class ReadSide:
         factory = InfrastructureFactory.construct(Environment("Mentorat", env))
         self._factory = factory
         kind = 1 if self.postgres else 0
-        self.views: dict[str, ReadView] = {
-            name: factory.tracking_recorder(classes[kind])  # type: ignore[arg-type, misc]
-            for name, classes in VIEWS.items()
-        }
+        with startup_lock(env):
+            self.views: dict[str, ReadView] = {
+                name: factory.tracking_recorder(classes[kind])  # type: ignore[arg-type, misc]
+                for name, classes in VIEWS.items()
+            }
         self.followers = {
             name: Follower(view, RecorderSource(store.recorder, store.mapper, name), settings.projection_batch_size)
             for name, view in self.views.items()
@@ -176,13 +177,7 @@ class ReadSide:
 
     def connect_args(self) -> dict[str, Any]:
         """psycopg connection arguments from the store's environment."""
-        return {
-            "dbname": self.env["POSTGRES_DBNAME"],
-            "host": self.env["POSTGRES_HOST"],
-            "port": self.env["POSTGRES_PORT"],
-            "user": self.env["POSTGRES_USER"],
-            "password": self.env["POSTGRES_PASSWORD"],
-        }
+        return dict(connect_args(self.env))
 
     def close(self) -> None:
         """Stop following and release the read side's connections."""

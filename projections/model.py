@@ -27,7 +27,8 @@ class ReadModel(ABC):
 class ProjectionError(RuntimeError):
     """A read model met an event it cannot process: it stops there, it never skips."""
 
-    def __init__(self, model: str, position: int, cause: BaseException) -> None:
+    def __init__(self, model: str, position: int, cause: BaseException, before: Sequence[tuple[int, Any]] = ()) -> None:
         super().__init__(f"read model {model!r} stopped at position {position}: {type(cause).__name__}")
         self.model = model
         self.position = position
+        self.before = before  # events read before the bad one, still to be projected

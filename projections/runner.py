@@ -45,7 +45,7 @@ class RecorderSource:
             try:
                 decoded.append((notification.id, self.mapper.to_domain_event(notification)))
             except Exception as error:
-                raise ProjectionError(self.model, notification.id, error) from error
+                raise ProjectionError(self.model, notification.id, error, before=decoded) from error
         return decoded
 
 
@@ -70,14 +70,28 @@ class Follower:
 
     def _advance(self, after: int) -> tuple[int, bool]:
         """Project one batch after `after`: the recorded position now, and whether more may follow."""
-        batch = self.source.read(after, self.batch_size)
+        try:
+            batch = self.source.read(after, self.batch_size)
+        except ProjectionError as error:  # one could not be decoded: project those before it, then stop there
+            self._project_before(error, error.before, after)
+            raise
         if not batch:
             return after, False
-        reached = self.view.project(batch, through=batch[-1][0], after=after)
+        try:
+            reached = self.view.project(batch, through=batch[-1][0], after=after)
+        except ProjectionError as error:  # one could not be applied: the same
+            self._project_before(error, batch, after)
+            raise
         with self.progressed:
             self.progressed.notify_all()
         # A short batch was the end of the log; a moved position (another projector, a rebuild) reads again.
         return reached, len(batch) == self.batch_size or reached != batch[-1][0]
+
+    def _project_before(self, error: ProjectionError, batch: Sequence[tuple[int, Any]], after: int) -> None:
+        """Keep the events of a batch that precede the one a read model cannot process."""
+        good = [(position, event) for position, event in batch if position < error.position]
+        if good:
+            self.view.project(good, through=good[-1][0], after=after)
 
     def catch_up(self) -> int:
         """Project every batch there is; answer the position reached."""

@@ -76,8 +76,10 @@ class ReadView:
             return [dict(row) for row in cursor.fetchall()]
 
     def create(self) -> None:
-        """Create the tables and the tracking row if missing."""
+        """Create the tables and the tracking row if missing (the tracking table last, in one transaction)."""
         with self._transaction(commit=True) as cursor:
+            if self._exists(cursor):
+                return
             for table in self.model.tables:
                 for statement in table.create_statements():
                     self._execute(cursor, statement, ())
@@ -98,6 +100,10 @@ class ReadView:
         with self._transaction(commit=True) as cursor:
             for table in (*self.model.tables, Table(self.tracking_table, (), ())):
                 self._execute(cursor, f"DROP TABLE IF EXISTS {table.name}", ())
+
+    def _exists(self, cursor: Any) -> bool:
+        """Whether this read model's tables exist (its tracking table is created last)."""
+        return False
 
     def _locked_position(self, cursor: Any) -> int:
         raise NotImplementedError
@@ -186,6 +192,11 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=commit) as cursor:
             cursor.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
             yield cursor
+
+    def _exists(self, cursor: Any) -> bool:
+        # Even `CREATE INDEX IF NOT EXISTS` takes a SHARE lock, which can deadlock with a running batch.
+        self._execute(cursor, "SELECT to_regclass(?) IS NOT NULL AS found", (self.tracking_table,))
+        return bool(cursor.fetchone()["found"])
 
     def _locked_position(self, cursor: Any) -> int:
         self._execute(
