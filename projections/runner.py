@@ -57,6 +57,7 @@ class Follower:
         self.source = source
         self.batch_size = batch_size
         self.progressed = threading.Condition()
+        self._reached: int | None = None  # where this follower last left the read model
 
     @property
     def name(self) -> str:
@@ -95,13 +96,20 @@ class Follower:
 
     def catch_up(self) -> int:
         """Project every batch there is; answer the position reached."""
-        position, more = self._advance(self.view.position())
+        # Start where this follower left off (a stale guess is harmless: `project` compares it under lock).
+        guess = self._reached
+        position, more = self._advance(self.view.position() if guess is None else guess)
+        if guess is not None and position == guess and not more:  # nothing new: was the model reset meanwhile?
+            recorded = self.view.position()
+            position, more = (recorded, True) if recorded != guess else (position, False)
         while more:
             position, more = self._advance(position)
+        self._reached = position
         return position
 
     def rebuild(self) -> int:
         """Drop the read model and replay the whole history into it."""
+        self._reached = None
         self.view.drop()
         self.view.create()
         return self.catch_up()
