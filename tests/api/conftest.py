@@ -49,8 +49,10 @@ def created(response: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app_client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+def app_client(request: pytest.FixtureRequest, settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
     """A client of the app over the store under test (SQLite and PostgreSQL), lifespan included."""
+    if request.node.get_closest_marker("write_only"):  # as `mentorat serve --no-projections` runs
+        settings = settings.model_copy(update={"projections": False})
     app = create_app(settings, ports(clock))
     with TestClient(app) as client:
         yield client

@@ -19,6 +19,8 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, START, World, bearer, service_of
 
+pytestmark = pytest.mark.write_only  # commands only: no read model is read here
+
 ECHO = "echo7d1c0b"  # every string of a bad input starts with this: it must never come back
 LONG_TEXT = ECHO + "x" * 10_000  # 10,010 characters: over the limit, far under 256 KiB
 TOO_LARGE = 256 * 1024 + 1

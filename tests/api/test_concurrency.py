@@ -29,7 +29,7 @@ WORKERS = 12
 def pg_client(pg_schema: str, clock: FakeClock) -> Iterator[TestClient]:
     """The app over PostgreSQL with a pool big enough for every worker."""
     settings = Settings(database_url=postgres_url(), database_schema=pg_schema, pool_size=10, max_overflow=10)
-    with TestClient(create_app(settings, ports(clock))) as client:
+    with TestClient(create_app(settings.model_copy(update={"projections": False}), ports(clock))) as client:
         yield client
 
 
