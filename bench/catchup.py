@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from eventsourcing.utils import Environment
 
 from application.store import Mentorat
-from projections.runner import Follower, RecorderSource
+from projections.runner import Follower, NotificationSource, RecorderSource
 from projections.summary import SummaryPostgresView
 
 NAME = SummaryPostgresView.model.name
@@ -47,18 +48,33 @@ class Pace:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+class Timed:
+    """A notification source that notes when each read starts: by then every event before it is projected."""
+
+    def __init__(self, source: NotificationSource) -> None:
+        self.source = source
+        self.started = time.perf_counter()
+        self.checkpoints: list[Pace] = []
+
+    def read(self, after: int, limit: int) -> Sequence[tuple[int, Any]]:
+        """Note (position reached, time), then read."""
+        if after:
+            self.checkpoints.append(Pace(after, time.perf_counter() - self.started))
+        return self.source.read(after, limit)
+
+
 def ours(store: Mentorat, env: dict[str, str], batch_size: int) -> list[Pace]:
-    """Our follower from a fresh summary over the whole store: (position, time) after each batch."""
+    """`Follower.catch_up()` from a fresh summary over the whole store: (position, time) after each batch."""
     factory = InfrastructureFactory[Any].construct(Environment(Mentorat.name, env))
     try:
         view = factory.tracking_recorder(SummaryPostgresView)
         view.drop()
         view.create()
-        follower = Follower(view, RecorderSource(store.recorder, store.mapper, NAME), batch_size)
-        started, checkpoints = time.perf_counter(), []
-        while follower.step():
-            checkpoints.append(Pace(view.position(), time.perf_counter() - started))
-        return checkpoints
+        source = Timed(RecorderSource(store.recorder, store.mapper, NAME))
+        follower = Follower(view, source, batch_size)
+        source.started = time.perf_counter()
+        reached = follower.catch_up()
+        return [*source.checkpoints, Pace(reached, time.perf_counter() - source.started)]
     finally:
         factory.close()
 

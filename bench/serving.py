@@ -35,6 +35,11 @@ class Latencies:
         return percentile(self.samples, q) if self.samples else 0.0
 
     @property
+    def least(self) -> float:
+        """The fastest request in milliseconds: the cost without this machine's stalls."""
+        return 1000 * min(self.samples) if self.samples else 0.0
+
+    @property
     def per_second(self) -> float:
         """Requests per second, one after the other."""
         return len(self.samples) / sum(self.samples) if self.samples else 0.0
