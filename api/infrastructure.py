@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from api.settings import Settings
 from application.ports import Ports
 from application.service import MentoratService
 from application.store import Mentorat
+from projections.coordination import lock_key
 
 SQLITE_FILE = "mentorat.sqlite3"
 
@@ -82,7 +82,7 @@ def connect_args(env: Mapping[str, str]) -> dict[str, Any]:
 
 def startup_key(schema: str) -> int:
     """The advisory-lock key that serialises start-up DDL in one schema."""
-    return int.from_bytes(hashlib.sha256(f"mentorat-startup:{schema}".encode()).digest()[:8], "big", signed=True)
+    return lock_key(schema, "start-up")  # never a read model's name, so never a projector's key
 
 
 @contextmanager

@@ -102,14 +102,14 @@ class ReadSide:
     def _follow(self, name: str, stop: threading.Event, wake: threading.Event) -> None:
         follower, poll = self.followers[name], self.settings.projection_poll_seconds
         if not self.postgres:
-            run_guarded(follower, lambda: follower.follow(stop, wake, poll), self.failures)
+            run_guarded(lambda: follower.follow(stop, wake, poll), self.failures)
             return
         schema = self.env.get("POSTGRES_SCHEMA") or "public"
         while not stop.is_set():
             try:
                 with coordination.exclusive(self.connect_args(), schema, name, stop, poll) as held:
                     if held:
-                        run_guarded(follower, lambda: follower.follow(stop, wake, poll), self.failures)
+                        run_guarded(lambda: follower.follow(stop, wake, poll), self.failures)
                 if self.failures:
                     return
             except Exception as error:  # the lock's connection failed: wait and take it again

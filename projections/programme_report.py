@@ -169,10 +169,14 @@ def _satisfaction_and_objectives(view: Any, programme_id: str, low: str, high: s
     latest_scores = _latest(SATISFACTION, "mentorship_id, role", "AND on_date >= ? AND on_date < ?")
     for found in view.query(latest_scores, programme_id, low, high):
         scores.setdefault(found["role"], []).append(int(found["value"]))
-    withdrawn = f"AND mentorship_id NOT IN (SELECT id FROM {MENTORSHIPS.name} WHERE withdrawn_on < ?)"
+    withdrawn = (
+        f"AND mentorship_id NOT IN (SELECT id FROM {MENTORSHIPS.name} WHERE programme_id = ? AND withdrawn_on < ?)"
+    )
     statuses = [
         row["status"]
-        for row in view.query(_latest(OBJECTIVE, "ref", f"AND on_date < ? {withdrawn}"), programme_id, high, high)
+        for row in view.query(
+            _latest(OBJECTIVE, "ref", f"AND on_date < ? {withdrawn}"), programme_id, high, programme_id, high
+        )
     ]
     kept = len(statuses) - statuses.count(ObjectiveStatus.ABANDONED.value)
     return {

@@ -129,7 +129,7 @@ class Follower:
             wake.wait(poll_seconds)
 
 
-def run_guarded(follower: Follower, body: Callable[[], None], failures: list[ProjectionError]) -> None:
+def run_guarded(body: Callable[[], None], failures: list[ProjectionError]) -> None:
     """Run a follower's loop; a projection error is logged with the model and position, and kept."""
     try:
         body()

@@ -64,6 +64,19 @@ class ReadView:
             )
             return through
 
+    # The library's TrackingRecorder interface, so its factory and ProjectionRunner can use these views.
+    def create_table(self) -> None:
+        """Create the read model's tables (what the library's factory calls)."""
+        self.create()
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        """The position, as the library's runner asks for it."""
+        return self.position() or None
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        """Record a position with no rows (what the library does for events it skips)."""
+        self.project([], tracking.notification_id)
+
     def position(self) -> int:
         """The last position this read model includes."""
         rows = self.query(f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?", APPLICATION)
@@ -140,9 +153,6 @@ class SQLiteReadView(ReadView, SQLiteTrackingRecorder):
 
     datastore: SQLiteDatastore
 
-    def create_table(self) -> None:
-        self.create()
-
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as cursor:
@@ -168,12 +178,6 @@ class SQLiteReadView(ReadView, SQLiteTrackingRecorder):
     def _executemany(self, cursor: Any, statement: str, params: Sequence[Sequence[Any]]) -> None:
         cursor.executemany(statement, params)
 
-    def max_tracking_id(self, application_name: str) -> int | None:
-        return self.position() or None
-
-    def insert_tracking(self, tracking: Tracking) -> None:
-        self.project([], tracking.notification_id)
-
 
 class PostgresReadView(ReadView, PostgresTrackingRecorder):
     """A read model in the configured PostgreSQL schema."""
@@ -183,9 +187,6 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         kwargs["tracking_table_name"] = f"{self.model.name}_tracking"
         super().__init__(datastore, **kwargs)
-
-    def create_table(self) -> None:
-        self.create()
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Any]:
@@ -212,9 +213,3 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
 
     def _executemany(self, cursor: Any, statement: str, params: Sequence[Sequence[Any]]) -> None:
         cursor.executemany(statement.replace("?", "%s"), params)
-
-    def max_tracking_id(self, application_name: str) -> int | None:
-        return self.position() or None
-
-    def insert_tracking(self, tracking: Tracking) -> None:
-        self.project([], tracking.notification_id)

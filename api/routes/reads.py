@@ -15,10 +15,11 @@ from fastapi.responses import Response
 from api.deps import CurrentCaller, Scope, Service, mentorship_scope, parse_id, programme_scope
 from api.problems import NotReady, RequestInvalid
 from api.projectors import ReadSide
-from api.reads import Paging, fresh
+from api.reads import Page, Paging, fresh
 from api.schemas import JournalOut, ParticipantPage, ReportOut, SummaryOut, SummaryPage, TimelineOut, WorklistOut
 from application.access import Caller
 from application.mentorships import COORDINATOR
+from application.service import MentoratService
 from domain.errors import Forbidden
 from domain.values import PARTIES, Role, local_date
 from projections import directory, programme_report, summary, timeline, worklist
@@ -99,7 +100,7 @@ def programme_mentorships(scope: OverseenProgramme, reads: SummaryReads, paging:
     return _summaries(rows, paging, service)
 
 
-def _summaries(rows: list[dict[str, Any]], paging: Any, service: Any) -> dict[str, Any]:
+def _summaries(rows: list[dict[str, Any]], paging: Page, service: MentoratService) -> dict[str, Any]:
     now = service.ports.clock()
     return {
         "items": [summary.summary(row, now) for row in rows],
