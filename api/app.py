@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import problems
+from api import openapi, problems
 from api.body import MAX_BODY_BYTES
 from api.infrastructure import build_service
 from api.projectors import ReadSide
@@ -69,4 +69,5 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
 
     for module in (system, participants, mentorships, meetings, reads):
         app.include_router(module.router)
+    openapi.document(app)
     return app
