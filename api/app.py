@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from api import openapi, problems
 from api.body import MAX_BODY_BYTES
+from api.idempotency import idempotent
 from api.infrastructure import build_service
 from api.projectors import ReadSide
 from api.routes import meetings, mentorships, participants, reads, system
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service: MentoratService = build_service(settings, ports)
         app.state.service = service
+        app.state.settings = settings
         app.state.read_side = read_side = ReadSide(service.store, settings)
         if settings.projections:
             read_side.start()
@@ -61,7 +63,7 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
             response: Response = problems.problem(413, "payload-too-large", "Payload too large")
         else:
             try:
-                response = await call_next(request)
+                response = await idempotent(request, call_next)
             except Exception as error:
                 response = problems.internal_error(error)
         log_access(request, response.status_code, time.perf_counter() - started)

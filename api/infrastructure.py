@@ -44,6 +44,7 @@ def postgres_env(url: str, settings: Settings, libpq_env: Mapping[str, str] | No
         raise ConfigurationError("MENTORAT_DATABASE_URL takes no options: use the PG* environment variables")
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "api.recorders:PostgresIdempotentRecorder",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
         "POSTGRES_HOST": unquote(parts.hostname or "") or pg.get("PGHOST", "localhost"),
         "POSTGRES_PORT": str(port or pg.get("PGPORT", "5432")),
@@ -64,6 +65,7 @@ def store_env(settings: Settings) -> dict[str, str]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "APPLICATION_RECORDER_TOPIC": "api.recorders:SQLiteIdempotentRecorder",
         "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
         "SQLITE_LOCK_TIMEOUT": "10",
     }

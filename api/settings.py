@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(default=1000, ge=1, le=100_000)
     projection_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     read_wait_seconds: float = Field(default=5.0, ge=0, le=60)
+    idempotency_hours: int = Field(default=24, ge=24, le=24 * 30)  # contract v1: kept at least 24 hours
+    idempotency_lease_seconds: float = Field(default=60.0, gt=0, le=3600)  # a crashed request's key frees after this
 
     @property
     def uses_postgres(self) -> bool:

@@ -54,8 +54,7 @@ class MentorshipCommands:
         )
         mentor.check_active()
         mentee.assign_convention(mentorship.id, actor, now)
-        position = self.store.commit(mentorship, mentee)
-        return self._result(mentorship, position, id=str(mentorship.id), status=mentorship.status)
+        return self.store.execute(mentorship, mentee, id=str(mentorship.id), status=mentorship.status)
 
     def _party(self, participant_id: UUID, programme_id: UUID, role: str, field: str) -> Participant:
         try:
@@ -295,11 +294,6 @@ class MentorshipCommands:
             check_version(version, expected_version)
             raise
         check_version(version, expected_version)
-        position = self.store.commit(mentorship, *others)
         if with_status:
             data["status"] = mentorship.status
-        return self._result(mentorship, position, **data)
-
-    @staticmethod
-    def _result(mentorship: Mentorship, position: int, **data: Any) -> CommandResult:
-        return CommandResult(mentorship.id, mentorship.version, position, dict(data))
+        return self.store.execute(mentorship, *others, **data)

@@ -54,8 +54,7 @@ class ParticipantCommands:
         participant = Participant.register(
             self.ports.new_id(), programme_id, role, name, email, language, actor, self.ports.clock()
         )
-        position = self.store.commit(participant)
-        return CommandResult(participant.id, participant.version, position, {"id": str(participant.id)})
+        return self.store.execute(participant, id=str(participant.id))
 
     def get(self, participant_id: UUID) -> Participant:
         """A participant as the write side knows it (names and e-mails live only here)."""
@@ -82,9 +81,7 @@ class ParticipantCommands:
         check_version(participant.version, expected_version)
         now = self.ports.clock()
         code, invitation = self._issue_invitation(participant, actor, now)
-        position = self.store.commit(participant, invitation)
-        data = {"code": code, "expires_at": invitation.expires_at.isoformat()}
-        return CommandResult(participant.id, participant.version, position, data)
+        return self.store.execute(participant, invitation, code=code, expires_at=invitation.expires_at.isoformat())
 
     def redeem(self, code: str) -> CommandResult:
         """Anyone holding a valid code exchanges it for a bearer token; otherwise not-found."""
@@ -95,13 +92,13 @@ class ParticipantCommands:
             raise NotFound
         actor = Actor(participant.id, participant.role)
         token, credentials = self._redeem(invitation, participant, actor, now)
-        position = self.store.commit(participant, *credentials)
-        data = {
-            "token": token,
-            "participant_id": str(participant.id),
-            "expires_at": credentials[1].expires_at.isoformat(),
-        }
-        return CommandResult(participant.id, participant.version, position, data)
+        return self.store.execute(
+            participant,
+            *credentials,
+            token=token,
+            participant_id=str(participant.id),
+            expires_at=credentials[1].expires_at.isoformat(),
+        )
 
     def authenticate(self, token: str) -> Caller:
         """The participant holding this unexpired token, if still active."""
@@ -120,15 +117,13 @@ class ParticipantCommands:
         actor, participant = self._authorized(caller, participant_id, {Role.COORDINATOR})
         check_version(participant.version, expected_version)
         participant.deactivate(actor, self.ports.clock())
-        position = self.store.commit(participant)
-        return CommandResult(participant.id, participant.version, position)
+        return self.store.execute(participant)
 
     def erase(self, participant_id: UUID) -> CommandResult:
         """Operator: record a person's erasure (their state forgets name and e-mail)."""
         participant = self.store.load(Participant, participant_id)
         participant.erase(Actor.operator(), self.ports.clock())
-        position = self.store.commit(participant)
-        return CommandResult(participant.id, participant.version, position)
+        return self.store.execute(participant)
 
     def _credential(self, secret: str, kind: str, now: datetime) -> Credential:
         if not secret or len(secret) > 200:

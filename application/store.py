@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
@@ -38,6 +38,10 @@ class CommandResult:
     position: int
     data: dict[str, Any] = field(default_factory=dict)
 
+    def body(self) -> dict[str, Any]:
+        """The command's 2xx answer: its own data, the version and the position."""
+        return {**self.data, "version": self.version, "position": self.position}
+
 
 class Mentorat(Application[UUID]):
     """The event store holding every programme, participant, credential and mentorship."""
@@ -58,13 +62,23 @@ class Mentorat(Application[UUID]):
             raise NotFound
         return aggregate
 
-    def commit(self, *aggregates: Aggregate) -> int:
+    def commit(self, *aggregates: Aggregate, **kwargs: Any) -> int:
         """Save the aggregates atomically; answer the store's position after them."""
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, **kwargs)
         except IntegrityError:
             raise VersionConflict from None
         return max(r.notification.id for r in recordings)
+
+    def execute(self, subject: Aggregate, *others: Aggregate, **data: Any) -> CommandResult:
+        """Save a command's aggregates and answer its result (the subject's version, the position, `data`).
+
+        The pending answer goes down to the recorder with the events (the library passes `save()`'s
+        keyword arguments on), so a recorder can commit an idempotency record in the same transaction.
+        """
+        pending = CommandResult(subject.id, subject.version, 0, data)
+        position = self.commit(subject, *others, answer=pending)
+        return replace(pending, position=position)
 
     def position(self) -> int:
         """The position of the latest stored event."""

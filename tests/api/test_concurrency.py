@@ -22,13 +22,13 @@ from tests.conftest import postgres_url
 from tests.support import FakeClock, ports
 
 pytestmark = pytest.mark.postgres
-WORKERS = 12
+WORKERS = 32  # writers racing on one mentorship
 
 
 @pytest.fixture
 def pg_client(pg_schema: str, clock: FakeClock) -> Iterator[TestClient]:
     """The app over PostgreSQL with a pool big enough for every worker."""
-    settings = Settings(database_url=postgres_url(), database_schema=pg_schema, pool_size=10, max_overflow=10)
+    settings = Settings(database_url=postgres_url(), database_schema=pg_schema, pool_size=WORKERS, max_overflow=8)
     with TestClient(create_app(settings.model_copy(update={"projections": False}), ports(clock))) as client:
         yield client
 
@@ -119,6 +119,29 @@ def test_racing_commands_without_if_match_store_exactly_the_201s(pg_client: Test
         assert service.mentorships.get(uuid.UUID(w.mentorship_id)).version == version + len(winners)
     assert successes >= 4
     assert successes + conflicts == 4 * WORKERS
+
+
+def test_racing_retries_with_one_idempotency_key_run_the_command_once(
+    pg_client: TestClient, pg_world: World
+) -> None:
+    service, w = service_of(pg_client), pg_world
+    path = f"/v1/mentorships/{w.mentorship_id}/meetings"
+    for round_ in range(3):
+        before = scheduled_meetings(service, w.mentorship_id)
+        headers = {**w.mentee, "Idempotency-Key": f"race-{round_}"}
+
+        def retry(_: int, h: dict[str, str] = headers) -> httpx.Response:
+            response: httpx.Response = pg_client.post(path, json={"scheduled_for": FUTURE_MEETING}, headers=h)
+            return response
+
+        answers = race(WORKERS, retry)
+        ran = [a for a in answers if a.status_code == 201]
+        busy = [a for a in answers if a.status_code != 201]
+        assert ran, [(a.status_code, a.text) for a in answers]
+        assert all((a.status_code, slug(a)) == (409, "idempotency-key-in-use") for a in busy), [a.text for a in busy]
+        assert all(a.json() == ran[0].json() for a in ran)  # the first answer, replayed
+        stored = scheduled_meetings(service, w.mentorship_id)[len(before) :]
+        assert stored == [uuid.UUID(ran[0].json()["meeting_id"])]
 
 
 def drafted_mentees(service: MentoratService, since: int) -> list[uuid.UUID]:

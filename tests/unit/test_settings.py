@@ -13,6 +13,7 @@ from api.settings import Settings
 def test_the_embedded_store_is_the_default(tmp_path: Path) -> None:
     env = store_env(Settings(data_dir=tmp_path / "data", database_url=None))
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["APPLICATION_RECORDER_TOPIC"] == "api.recorders:SQLiteIdempotentRecorder"
     assert env["SQLITE_DBNAME"] == str(tmp_path / "data" / "mentorat.sqlite3")
     assert (tmp_path / "data").is_dir()
 
@@ -22,6 +23,7 @@ def test_a_url_is_split_into_the_library_keys_with_pool_sizes() -> None:
     env = postgres_env("postgresql://app:p%40ss@db.internal:6543/prod", settings, libpq_env={})
     assert env == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "api.recorders:PostgresIdempotentRecorder",
         "POSTGRES_DBNAME": "prod",
         "POSTGRES_HOST": "db.internal",
         "POSTGRES_PORT": "6543",

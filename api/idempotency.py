@@ -1,0 +1,182 @@
+"""`Idempotency-Key` on POST commands (contract v1): a retry returns the first answer and records nothing.
+
+How it holds (written here because no library couples the key's record to the event store's own
+transaction, which is what makes a crash between commit and answer harmless):
+- A request with the header first *claims* its record: a row holding a lease. A second request with
+  the same key finds it held and gets 409 `idempotency-key-in-use`; after a crash the lease runs out.
+- The command's answer is written into the record by the recorder (`api/recorders.py`) inside the
+  transaction that stores the command's events, so either both commit or neither does.
+- The stored answer is sealed (AES-GCM) under a key derived from the Idempotency-Key itself: an
+  invitation's answer is a one-time code and a redemption's a bearer token, and the store must never
+  hold a usable secret. The record is found by a hash; the header's value is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api import problems
+from api.body import MAX_BODY_BYTES
+from api.settings import Settings
+from application.errors import Unauthenticated
+from application.service import MentoratService
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+ANONYMOUS = "anonymous"  # the caller of a route that takes no token (invitation redemption)
+
+Outcome = Literal["claimed", "replay", "reused", "in-use"]
+
+
+class IdempotencyKeyInUse(Exception):
+    """Another request holds this key (or took it over after this one's lease ran out)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One request's hold on an idempotency record."""
+
+    record_id: str  # SHA-256 of caller, method, path and key: the record's primary key
+    fingerprint: str  # SHA-256 of the request's body (canonical JSON when it parses)
+    owner: str  # random: which request holds the lease
+    cipher_key: bytes  # derived from the key; never stored
+
+    def seal(self, answer: dict[str, Any]) -> bytes:
+        """The answer encrypted and bound to this record."""
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self.cipher_key).encrypt(nonce, json.dumps(answer).encode(), self.record_id.encode())
+
+    def open(self, sealed: bytes) -> dict[str, Any]:
+        """The answer sealed by `seal`."""
+        plain = AESGCM(self.cipher_key).decrypt(sealed[:12], sealed[12:], self.record_id.encode())
+        answer: dict[str, Any] = json.loads(plain)
+        return answer
+
+
+@dataclass(frozen=True)
+class Found:
+    """What claiming a record found."""
+
+    outcome: Outcome
+    sealed: bytes | None = None
+
+
+class Ledger(Protocol):
+    """Where idempotency records live: beside the events, in the same store."""
+
+    def claim_key(self, claim: Claim, now: datetime, lease_seconds: float, keep_hours: int) -> Found:
+        """Take the record, or say why not (a finished answer to replay, another body, another request)."""
+
+    def release_key(self, claim: Claim) -> None:
+        """Forget a record this request still holds (its command did not succeed)."""
+
+
+current_claim: ContextVar[Claim | None] = ContextVar("current_claim", default=None)
+
+
+def well_formed(key: str) -> bool:
+    """1 to 255 visible ASCII characters."""
+    return 0 < len(key) <= MAX_KEY_LENGTH and all(33 <= ord(c) <= 126 for c in key)
+
+
+def fingerprint(body: bytes) -> str:
+    """The body's hash, JSON compared by value (key order and spacing do not make another body)."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def claim_for(caller: str, method: str, path: str, key: str, body: bytes) -> Claim:
+    """The claim of this caller's request: scoped to the caller, method and path."""
+    material = json.dumps([caller, method, path, key]).encode()
+    return Claim(
+        record_id=hashlib.sha256(b"record\0" + material).hexdigest(),
+        fingerprint=fingerprint(body),
+        owner=uuid.uuid4().hex,
+        cipher_key=hashlib.sha256(b"answer-key\0" + material).digest(),
+    )
+
+
+def caller_of(service: MentoratService, request: Request) -> str:
+    """Whose key this is: the token's participant; anonymous without a valid token (the route answers 401)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return ANONYMOUS
+    try:
+        return str(service.participants.authenticate(token.strip()).id)
+    except Unauthenticated:
+        return ANONYMOUS
+
+
+def replay(answer: dict[str, Any]) -> Response:
+    """The first answer again, marked as a replay."""
+    headers = {"ETag": f'"{answer["version"]}"', "Idempotent-Replayed": "true"}
+    return JSONResponse(answer, status_code=201, headers=headers)
+
+
+async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Run a POST once per Idempotency-Key; other requests pass straight through."""
+    key = request.headers.get(HEADER)
+    if request.method != "POST" or key is None:
+        return await call_next(request)
+    if not well_formed(key):
+        return problems.problem(422, "validation-error", "Invalid request", errors=[{"field": HEADER}])
+    body = await request.body()  # Starlette keeps it for the route
+    if len(body) > MAX_BODY_BYTES:
+        return problems.problem(413, "payload-too-large", "Payload too large")
+    service: MentoratService = request.app.state.service
+    settings: Settings = request.app.state.settings
+    ledger: Ledger = service.store.recorder  # type: ignore[assignment]
+    caller = await run_in_threadpool(caller_of, service, request)
+    claim = claim_for(caller, request.method, request.url.path, key, body)
+    found = await run_in_threadpool(
+        ledger.claim_key, claim, service.ports.clock(), settings.idempotency_lease_seconds, settings.idempotency_hours
+    )
+    if found.outcome == "replay" and found.sealed is not None:
+        return replay(claim.open(found.sealed))
+    if found.outcome == "reused":
+        return problems.problem(422, "idempotency-key-reused", "Idempotency-Key reused with another request")
+    if found.outcome != "claimed":
+        return in_use()
+    return await run_claimed(request, call_next, ledger, claim)
+
+
+def in_use() -> Response:
+    """409 while another request holds the key."""
+    response = problems.problem(409, "idempotency-key-in-use", "Idempotency-Key in use")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+async def run_claimed(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]], ledger: Ledger, claim: Claim
+) -> Response:
+    """Run the command holding the claim; a command that did not succeed frees the key."""
+    token = current_claim.set(claim)
+    try:
+        response = await call_next(request)
+    except IdempotencyKeyInUse:  # its lease ran out and another request took the key: nothing was stored
+        return in_use()
+    except BaseException:
+        await run_in_threadpool(ledger.release_key, claim)
+        raise
+    finally:
+        current_claim.reset(token)
+    if not 200 <= response.status_code < 300:
+        await run_in_threadpool(ledger.release_key, claim)
+    return response

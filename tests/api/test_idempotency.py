@@ -1,0 +1,252 @@
+"""`Idempotency-Key` on POST commands (contract v1), both stores: replay, reuse, in use, scope, 24 hours, restart."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.idempotency import IdempotencyKeyInUse, claim_for, current_claim
+from api.recorders import IdempotencyLedger
+from api.settings import Settings
+from application.store import CommandResult
+from tests.api.conftest import FUTURE_MEETING, PROBLEM_JSON, World, build_world, created, service_of
+from tests.support import FakeClock, ports
+
+pytestmark = pytest.mark.write_only  # commands only: no read model is read here
+
+LATER_MEETING = "2026-01-22T15:00:00+00:00"
+
+
+def meetings_path(w: World) -> str:
+    return f"/v1/mentorships/{w.mentorship_id}/meetings"
+
+
+def keyed(headers: dict[str, str], key: str) -> dict[str, str]:
+    return {**headers, "Idempotency-Key": key}
+
+
+def position(client: TestClient) -> int:
+    return service_of(client).store.position()
+
+
+def slug(response: httpx.Response) -> str:
+    assert response.headers["content-type"] == PROBLEM_JSON, response.text
+    return str(response.json()["type"]).rsplit("/", 1)[-1]
+
+
+def ledger(client: TestClient) -> IdempotencyLedger:
+    recorder = service_of(client).store.recorder
+    assert isinstance(recorder, IdempotencyLedger)
+    return recorder
+
+
+def schedule(client: TestClient, w: World, key: str, when: str = FUTURE_MEETING, **headers: str) -> httpx.Response:
+    response: httpx.Response = client.post(
+        meetings_path(w), json={"scheduled_for": when}, headers={**keyed(w.mentee, key), **headers}
+    )
+    return response
+
+
+def test_a_retry_returns_the_first_answer_and_records_nothing(app_client: TestClient, world: World) -> None:
+    first = schedule(app_client, world, "retry-1")
+    assert first.status_code == 201, first.text
+    after_first = position(app_client)
+    second = schedule(app_client, world, "retry-1")
+    assert (second.status_code, second.json(), second.headers["ETag"]) == (201, first.json(), first.headers["ETag"])
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert position(app_client) == after_first
+    # the same body written otherwise (key order, spacing) is the same request
+    raw = b'{ "scheduled_for" :  "' + FUTURE_MEETING.encode() + b'" }'
+    third = app_client.post(
+        meetings_path(world),
+        content=raw,
+        headers={**keyed(world.mentee, "retry-1"), "Content-Type": "application/json"},
+    )
+    assert (third.status_code, third.json()) == (201, first.json())
+    assert position(app_client) == after_first
+
+
+def test_secrets_in_answers_replay_but_are_never_stored_in_clear(app_client: TestClient, world: World) -> None:
+    path = f"/v1/participants/{world.other_mentee_id}/invitations"
+    invited = created(app_client.post(path, headers=keyed(world.coordinator, "invite-1")))
+    again = created(app_client.post(path, headers=keyed(world.coordinator, "invite-1")))
+    assert again == invited
+    redeemed = created(
+        app_client.post("/v1/invitations/redemption", json={"code": invited["code"]}, headers=keyed({}, "redeem-1"))
+    )
+    replayed = created(
+        app_client.post("/v1/invitations/redemption", json={"code": invited["code"]}, headers=keyed({}, "redeem-1"))
+    )
+    assert replayed == redeemed
+    assert app_client.get("/v1/me", headers={"Authorization": f"Bearer {redeemed['token']}"}).status_code == 200
+    # without the key the used code is refused as any used code is
+    assert app_client.post("/v1/invitations/redemption", json={"code": invited["code"]}).status_code == 404
+    dumped = b"".join(dump_records(app_client))
+    for secret in (invited["code"], redeemed["token"], "invite-1", "redeem-1"):
+        assert secret.encode() not in dumped
+
+
+def dump_records(client: TestClient) -> Iterator[bytes]:
+    """Every column of every idempotency record, as bytes."""
+    for row in ledger(client)._execute([("SELECT * FROM {t}", ())]):
+        for value in dict(row).values():
+            yield bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+
+
+def test_the_same_key_with_another_body_is_422_and_records_nothing(app_client: TestClient, world: World) -> None:
+    assert schedule(app_client, world, "reuse-1").status_code == 201
+    before = position(app_client)
+    reused = schedule(app_client, world, "reuse-1", when=LATER_MEETING)
+    assert (reused.status_code, slug(reused)) == (422, "idempotency-key-reused")
+    assert "reuse-1" not in reused.text and LATER_MEETING not in reused.text
+    assert position(app_client) == before
+
+
+def test_keys_are_scoped_to_the_caller_method_and_path(app_client: TestClient, world: World) -> None:
+    mine = schedule(app_client, world, "scope-1")
+    mentor_answer = app_client.post(
+        meetings_path(world), json={"scheduled_for": FUTURE_MEETING}, headers=keyed(world.mentor, "scope-1")
+    )
+    assert mine.status_code == mentor_answer.status_code == 201
+    assert mine.json()["meeting_id"] != mentor_answer.json()["meeting_id"]
+    satisfaction = app_client.post(
+        f"/v1/mentorships/{world.mentorship_id}/satisfaction", json={"score": 4}, headers=keyed(world.mentee, "scope-1")
+    )
+    assert satisfaction.status_code == 201, satisfaction.text
+    assert "Idempotent-Replayed" not in satisfaction.headers
+
+
+def test_only_successful_answers_are_kept(app_client: TestClient, world: World) -> None:
+    stale = schedule(app_client, world, "only-2xx", **{"If-Match": '"1"'})
+    assert (stale.status_code, slug(stale)) == (412, "precondition-failed")
+    retried = schedule(app_client, world, "only-2xx")
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried.headers
+    assert schedule(app_client, world, "only-2xx").json() == retried.json()
+
+
+def test_a_key_held_by_a_running_request_is_409_until_its_lease_runs_out(
+    app_client: TestClient, world: World, clock: FakeClock
+) -> None:
+    body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
+    running = claim_for(world.mentee_id, "POST", meetings_path(world), "held-1", body)
+    assert ledger(app_client).claim_key(running, clock(), 60.0, 24).outcome == "claimed"
+    before = position(app_client)
+    blocked = schedule(app_client, world, "held-1")
+    assert (blocked.status_code, slug(blocked)) == (409, "idempotency-key-in-use")
+    assert blocked.headers["Retry-After"]
+    assert position(app_client) == before
+    clock.advance(seconds=61)  # the holder crashed: its lease ran out
+    taken_over = schedule(app_client, world, "held-1")
+    assert taken_over.status_code == 201
+    # the crashed holder can no longer commit under the key: its events are rolled back
+    token = current_claim.set(running)
+    try:
+        with pytest.raises(IdempotencyKeyInUse):
+            scheduled(app_client, world)
+    finally:
+        current_claim.reset(token)
+    assert position(app_client) == taken_over.json()["position"]
+
+
+def test_the_record_commits_with_the_events_so_a_lost_answer_is_replayed(
+    app_client: TestClient, world: World, clock: FakeClock
+) -> None:
+    """The command commits, then the process dies before answering: the retry gets the answer, not a second run."""
+    body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
+    claim = claim_for(world.mentee_id, "POST", meetings_path(world), "lost-1", body)
+    assert ledger(app_client).claim_key(claim, clock(), 60.0, 24).outcome == "claimed"
+    token = current_claim.set(claim)
+    try:
+        result = scheduled(app_client, world)
+    finally:
+        current_claim.reset(token)  # ...and the answer never reaches the client
+    after = position(app_client)
+    retry = schedule(app_client, world, "lost-1")
+    assert retry.status_code == 201
+    assert retry.json() == {**result.data, "version": result.version, "position": result.position}
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert position(app_client) == after
+
+
+def scheduled(client: TestClient, w: World) -> CommandResult:
+    """Schedule the world's next meeting as the mentee, straight through the application (no HTTP answer)."""
+    service = service_of(client)
+    caller = service.participants.authenticate(w.mentee["Authorization"].removeprefix("Bearer "))
+    when = datetime.fromisoformat(FUTURE_MEETING)
+    return service.mentorships.schedule_meeting(caller, uuid.UUID(w.mentorship_id), when)
+
+
+def test_keys_are_kept_24_hours_and_survive_a_restart(settings: Settings, clock: FakeClock) -> None:
+    settings = settings.model_copy(update={"projections": False})
+    with TestClient(create_app(settings, ports(clock))) as client:
+        w = build_world(client, service_of(client))
+        first = schedule(client, w, "restart-1")
+        assert first.status_code == 201
+    with TestClient(create_app(settings, ports(clock))) as client:
+        clock.advance(hours=23, minutes=59)
+        before = position(client)
+        again = schedule(client, w, "restart-1")
+        assert (again.status_code, again.json()) == (201, first.json())
+        assert position(client) == before
+        clock.advance(minutes=2)  # more than 24 hours after the first
+        fresh = schedule(client, w, "restart-1")
+        assert fresh.status_code == 201
+        assert "Idempotent-Replayed" not in fresh.headers
+        assert fresh.json()["meeting_id"] != first.json()["meeting_id"]
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "clé-7d1c0b", "with space"], ids=["empty", "256", "non-ascii", "space"])
+def test_a_malformed_key_is_422_naming_the_header_and_records_nothing(
+    app_client: TestClient, world: World, key: str
+) -> None:
+    before = position(app_client)
+    answer = app_client.post(
+        meetings_path(world),
+        json={"scheduled_for": FUTURE_MEETING},
+        headers={**world.mentee, "Idempotency-Key": key.encode()},
+    )
+    assert (answer.status_code, slug(answer)) == (422, "validation-error")
+    assert answer.json()["errors"] == [{"field": "Idempotency-Key"}]
+    if key:
+        assert key not in answer.text
+    assert position(app_client) == before
+
+
+def test_a_key_on_a_refused_request_changes_nothing_of_the_order_of_checks(
+    app_client: TestClient, world: World
+) -> None:
+    """401, 404 and 403 come as without a key; the key is then free for a successful request."""
+    path = meetings_path(world)
+    body = {"scheduled_for": FUTURE_MEETING}
+    assert app_client.post(path, json=body, headers={"Idempotency-Key": "order-1"}).status_code == 401
+    assert app_client.post(path, json=body, headers=keyed(world.other_coordinator, "order-1")).status_code == 404
+    assert app_client.post(path, json=body, headers=keyed(world.auditor, "order-1")).status_code == 403
+    assert schedule(app_client, world, "order-1").status_code == 201
+
+
+def test_keys_and_answers_never_reach_the_logs(
+    app_client: TestClient, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        invited = created(
+            app_client.post(
+                f"/v1/participants/{world.other_mentee_id}/invitations",
+                headers=keyed(world.coordinator, "log-key-7d1c"),
+            )
+        )
+        app_client.post(
+            f"/v1/participants/{world.other_mentee_id}/invitations", headers=keyed(world.coordinator, "log-key-7d1c")
+        )
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert caplog.records, "the access log writes a line per request"
+    for secret in ("log-key-7d1c", invited["code"]):
+        assert secret not in text

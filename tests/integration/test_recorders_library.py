@@ -1,0 +1,79 @@
+"""The library's own recorder test cases, run against our recorders (they add idempotency records).
+
+`eventsourcing.tests.persistence.ApplicationRecorderTestCase` checks inserts, selects, notification
+ids and concurrent writers; our subclasses must keep every promise of the recorders they extend.
+Its timing-only cases print figures and assert nothing, so they are left to `make bench`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+from unittest import skip
+
+import psycopg
+import pytest
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+from eventsourcing.tests.persistence import ApplicationRecorderTestCase
+
+from api.infrastructure import connect_args, postgres_env
+from api.recorders import PostgresIdempotentRecorder, SQLiteIdempotentRecorder
+from api.settings import Settings
+from tests.conftest import postgres_url, require_postgres
+
+TIMING_ONLY = "prints a timing and asserts nothing; speed is measured by make bench"
+
+
+class TestSQLiteIdempotentRecorder(ApplicationRecorderTestCase[SQLiteIdempotentRecorder]):
+    """The embedded store's recorder, in a file of its own."""
+
+    def setUp(self) -> None:
+        self.directory = tempfile.TemporaryDirectory()
+        self.datastore = SQLiteDatastore(str(Path(self.directory.name) / "events.sqlite3"))
+
+    def tearDown(self) -> None:
+        self.datastore.close()
+        self.directory.cleanup()
+
+    def create_recorder(self) -> SQLiteIdempotentRecorder:
+        recorder = SQLiteIdempotentRecorder(self.datastore)
+        recorder.create_table()
+        return recorder
+
+    @skip(TIMING_ONLY)
+    def test_performance(self) -> None: ...
+
+    @skip(TIMING_ONLY)
+    def test_concurrent_throughput(self) -> None: ...
+
+
+@pytest.mark.postgres
+class TestPostgresIdempotentRecorder(ApplicationRecorderTestCase[PostgresIdempotentRecorder]):
+    """PostgreSQL's recorder, in a schema of its own."""
+
+    def setUp(self) -> None:
+        require_postgres()
+        self.schema = "mentorat_lib_" + secrets.token_hex(6)
+        self.args: dict[str, Any] = connect_args(postgres_env(postgres_url(), Settings()))
+        with psycopg.connect(**self.args, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {self.schema}")
+        self.datastore = PostgresDatastore(**self.args, schema=self.schema, pool_size=12, max_overflow=4)
+
+    def tearDown(self) -> None:
+        self.datastore.close()
+        with psycopg.connect(**self.args, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
+
+    def create_recorder(self) -> PostgresIdempotentRecorder:
+        recorder = PostgresIdempotentRecorder(self.datastore, events_table_name="mentorat_events")
+        recorder.create_table()
+        return recorder
+
+    @skip(TIMING_ONLY)
+    def test_performance(self) -> None: ...
+
+    @skip(TIMING_ONLY)
+    def test_concurrent_throughput(self) -> None: ...
