@@ -45,6 +45,10 @@ class IdempotencyKeyInUse(Exception):
     """Another request holds this key (or took it over after this one's lease ran out)."""
 
 
+class MalformedKey(Exception):
+    """The request's Idempotency-Key is not 1 to 255 visible ASCII characters."""
+
+
 @dataclass(frozen=True)
 class Claim:
     """One request's hold on an idempotency record."""
@@ -84,7 +88,7 @@ class Ledger(Protocol):
         """Forget a record this request still holds (its command did not succeed)."""
 
 
-current_claim: ContextVar[Claim | None] = ContextVar("current_claim", default=None)
+current_claim: ContextVar[Claim | MalformedKey | None] = ContextVar("current_claim", default=None)
 
 
 def well_formed(key: str) -> bool:
@@ -135,7 +139,7 @@ async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[
     if request.method != "POST" or key is None:
         return await call_next(request)
     if not well_formed(key):
-        return problems.problem(422, "validation-error", "Invalid request", errors=[{"field": HEADER}])
+        return await refuse_at_commit(request, call_next)
     body = await request.body()  # Starlette keeps it for the route
     if len(body) > MAX_BODY_BYTES:
         return problems.problem(413, "payload-too-large", "Payload too large")
@@ -154,6 +158,17 @@ async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[
     if found.outcome != "claimed":
         return in_use()
     return await run_claimed(request, call_next, ledger, claim)
+
+
+async def refuse_at_commit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """A malformed key is refused (422) where the command would commit: 401, 404 and 403 still come first."""
+    token = current_claim.set(MalformedKey())
+    try:
+        return await call_next(request)
+    except MalformedKey:
+        return problems.problem(422, "validation-error", "Invalid request", errors=[{"field": HEADER}])
+    finally:
+        current_claim.reset(token)
 
 
 def in_use() -> Response:

@@ -18,7 +18,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
-from api.idempotency import Claim, Found, IdempotencyKeyInUse, current_claim
+from api.idempotency import Claim, Found, IdempotencyKeyInUse, MalformedKey, current_claim
 from application.store import CommandResult
 
 TABLE = "mentorat_idempotency"
@@ -75,9 +75,13 @@ class IdempotencyLedger:
 
     @staticmethod
     def pending(answer: Any) -> Claim | None:
-        """The request's claim when this save is a command's (it carries its answer)."""
+        """The request's claim when this save is a command's (it carries its answer); a malformed key stops it."""
         claim = current_claim.get()
-        return claim if claim is not None and isinstance(answer, CommandResult) else None
+        if claim is None or not isinstance(answer, CommandResult):
+            return None
+        if isinstance(claim, MalformedKey):
+            raise claim  # before anything is inserted: the transaction rolls back
+        return claim
 
     @staticmethod
     def sealed_answer(claim: Claim, answer: CommandResult, ids: Sequence[int]) -> bytes:

@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -205,15 +206,23 @@ def test_keys_are_kept_24_hours_and_survive_a_restart(settings: Settings, clock:
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "clé-7d1c0b", "with space"], ids=["empty", "256", "non-ascii", "space"])
-def test_a_malformed_key_is_422_naming_the_header_and_records_nothing(
+def test_a_malformed_key_is_422_naming_the_header_after_who_and_scope(
     app_client: TestClient, world: World, key: str
 ) -> None:
     before = position(app_client)
-    answer = app_client.post(
-        meetings_path(world),
-        json={"scheduled_for": FUTURE_MEETING},
-        headers={**world.mentee, "Idempotency-Key": key.encode()},
-    )
+    body = {"scheduled_for": FUTURE_MEETING}
+
+    def send(headers: dict[str, str]) -> httpx.Response:
+        raw_key: Any = key.encode()  # non-ASCII bytes reach the app as sent
+        response: httpx.Response = app_client.post(
+            meetings_path(world), json=body, headers={**headers, "Idempotency-Key": raw_key}
+        )
+        return response
+
+    assert send({}).status_code == 401
+    assert send(world.other_coordinator).status_code == 404
+    assert send(world.auditor).status_code == 403
+    answer = send(world.mentee)
     assert (answer.status_code, slug(answer)) == (422, "validation-error")
     assert answer.json()["errors"] == [{"field": "Idempotency-Key"}]
     if key:
