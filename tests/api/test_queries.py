@@ -1,7 +1,8 @@
-"""The queries of contract v1 (section 5), on both stores: who may read what, `?after`, paging, report bounds.
+"""The queries of contract v1 (section 5), on both stores: bad tokens and ids, `?after`, paging, report bounds.
 
-The table `ROUTES` names every GET route under `/v1`; `test_every_get_route_is_in_the_table` fails when a
-query is added without its row, so no new query escapes the access checks.
+Who may read what is the one access table of `test_permissions.py`; the tests here take their statuses from it.
+`ROUTES` names every GET route under `/v1` with the query parameters it takes; `test_every_get_route_is_in_the_table`
+fails when a query is added without its row, so no new query escapes the checks of its parameters.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from tests.api.conftest import PROBLEM_JSON, START, World, bearer, build_world, created, enrol, service_of
+from tests.api.test_permissions import expected_status
 from tests.support import FakeClock, ports
 
 ECHO = "echo7d1c0b"  # marks a bad input: it must never come back in an answer
@@ -32,47 +34,45 @@ FAR = 10**9  # a store position no test ever reaches
 REASONS = ("completed", "no_longer_needed", "relational_difficulties", "other")
 
 # Who calls: the mentor, the mentee, the coordinator and the auditor of the programme, the mentor of another
-# pair in the same programme, the coordinator of another programme, and nobody (no token).
+# pair in the same programme, the coordinator of another programme, and nobody (no token): callers of the
+# access table of test_permissions.py.
 WHO: tuple[str | None, ...] = ("mentor", "mentee", "coordinator", "auditor", "other_mentor", "other_coordinator", None)
+CALLER = {"other_mentor": "fellow_mentor", "other_coordinator": "foreign_coordinator", None: "no_token"}
 SLUGS = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 422: "validation-error", 503: "not-ready"}
 
 
 @dataclass(frozen=True)
 class Get:
-    """A GET route: the status each caller of `WHO` gets, and which query parameters it takes."""
+    """A GET route's query parameters."""
 
-    statuses: tuple[int, int, int, int, int, int, int]
     waits: bool = True  # takes `?after=<position>`
     paged: bool = False  # takes `?limit&cursor`
 
-    def status(self, who: str | None) -> int:
-        return self.statuses[WHO.index(who)]
 
-    def reader(self) -> str:
-        """A caller who may read it (the first of `WHO` answered 200)."""
-        return next(str(who) for who in WHO if self.status(who) == 200)
+def status(template: str, who: str | None) -> int:
+    """The status of this caller on this route, from the access table."""
+    return expected_status("GET", template, CALLER.get(who, str(who)))
+
+
+def reader(template: str) -> str:
+    """A caller who may read it (the first of `WHO` answered 200)."""
+    return next(str(who) for who in WHO if status(template, who) == 200)
 
 
 M = "/v1/mentorships/{mentorship_id}"
 P = "/v1/programmes/{programme_id}"
-#                       mentor mentee coord auditor other-mentor other-coord no-token
-READABLE_MENTORSHIP = (200, 200, 200, 200, 404, 404, 401)
-OVERSEEN_PROGRAMME = (403, 403, 200, 200, 403, 404, 401)
-COORDINATED_PROGRAMME = (403, 403, 200, 403, 403, 404, 401)
 
 ROUTES: dict[str, Get] = {
-    "/v1/me": Get((200, 200, 200, 200, 200, 200, 401), waits=False),
-    "/v1/me/mentorships": Get((200, 200, 403, 403, 200, 403, 401), paged=True),
-    M: Get(READABLE_MENTORSHIP),
-    M + "/history": Get(READABLE_MENTORSHIP),
-    M + "/journal": Get((200, 200, 403, 403, 404, 404, 401), waits=False),
-    P + "/mentorships": Get(OVERSEEN_PROGRAMME, paged=True),
-    P + "/report": Get(OVERSEEN_PROGRAMME),
-    P + "/participants": Get(COORDINATED_PROGRAMME, paged=True),
-    P + "/worklist": Get(COORDINATED_PROGRAMME),
-    # The history of the mentor (`participant_id` is the mentor's id below): the mentor, the coordinator and
-    # the auditor; other participants of the programme see the person but may not read this (403).
-    "/v1/participants/{participant_id}/history": Get((200, 403, 200, 200, 403, 404, 401)),
+    "/v1/me": Get(waits=False),
+    "/v1/me/mentorships": Get(paged=True),
+    M: Get(),
+    M + "/history": Get(),
+    M + "/journal": Get(waits=False),
+    P + "/mentorships": Get(paged=True),
+    P + "/report": Get(),
+    P + "/participants": Get(paged=True),
+    P + "/worklist": Get(),
+    "/v1/participants/{participant_id}/history": Get(),  # the mentor's, as in the access table
 }
 
 
@@ -161,7 +161,7 @@ def draft(client: TestClient, w: World, mentee_id: str) -> str:
     )
 
 
-# 1. Who may read what ---------------------------------------------------------------------------------------------
+# 1. The routes, bad tokens, ids in paths, own histories, and scope before the query string -------------------------
 
 
 def get_routes(app: FastAPI) -> set[str]:
@@ -196,23 +196,6 @@ def failed(failures: list[str]) -> str:
     return "\n  ".join(["", *failures])
 
 
-def access_failures(client: TestClient, w: World) -> list[str]:
-    """Each caller of `WHO` on each route gets the status of its row."""
-    failures: list[str] = []
-    for template, route in ROUTES.items():
-        for who in WHO:
-            expected = route.status(who)
-            response = client.get(url(template, w), headers=auth(w, who))
-            label = f"{template} as {who}"
-            if expected != 200:
-                failures += [f"{label}: {p}" for p in problem_failures(response, expected)]
-            elif response.status_code != 200:
-                failures.append(f"{label}: {response.status_code} != 200: {response.text[:200]}")
-            elif response.headers.get("content-type", "").split(";")[0] != "application/json":
-                failures.append(f"{label}: content type {response.headers.get('content-type')!r}")
-    return failures
-
-
 BAD_TOKENS = {
     "an unknown token": bearer(ECHO + "-not-a-token"),
     "another scheme": {"Authorization": "Basic " + ECHO},
@@ -233,14 +216,14 @@ def bad_token_failures(client: TestClient, w: World) -> list[str]:
 def path_id_failures(client: TestClient, w: World) -> list[str]:
     """A malformed or unknown id in a path is 404 to a caller who may read the route, 401 without a token."""
     failures: list[str] = []
-    for template, route in ROUTES.items():
-        reader = route.reader()
+    for template in ROUTES:
+        reader_of = reader(template)
         for param in path_params(template):
             for value in (*MALFORMED_IDS, NOBODY):
                 path = url(template, w, {param: value})
                 label = f"{template}, {param}={value!r}"
-                found = client.get(path, headers=w.headers(reader))
-                failures += [f"{label} as {reader}: {p}" for p in problem_failures(found, 404)]
+                found = client.get(path, headers=w.headers(reader_of))
+                failures += [f"{label} as {reader_of}: {p}" for p in problem_failures(found, 404)]
                 if value in (MALFORMED_IDS[0], NOBODY):  # who you are comes first
                     failures += [f"{label}, no token: {p}" for p in problem_failures(client.get(path), 401)]
     return failures
@@ -274,10 +257,9 @@ def own_history_failures(client: TestClient, w: World) -> list[str]:
     return failures
 
 
-def test_who_may_read_what(app_client: TestClient, world: World) -> None:
-    """The table, bad tokens, ids in paths, and participants' own histories."""
+def test_bad_tokens_ids_in_paths_and_own_histories(app_client: TestClient, world: World) -> None:
+    """Malformed credentials, ids in paths, and participants' own histories (the access table: test_permissions)."""
     failures = [
-        *access_failures(app_client, world),
         *bad_token_failures(app_client, world),
         *path_id_failures(app_client, world),
         *own_history_failures(app_client, world),
@@ -292,9 +274,9 @@ def test_scope_and_role_come_before_the_query_string(settings: Settings, clock: 
     """401, then 404 out of scope, then 403, before the query string is read or waited on (section 5's order)."""
     failures: list[str] = []
     with client_of(settings.model_copy(update={"read_wait_seconds": 0.1}), clock) as (client, w):
-        for template, route in ROUTES.items():
+        for template in ROUTES:
             for who in WHO:
-                expected = route.status(who)
+                expected = status(template, who)
                 if expected == 200:
                     continue
                 for query in (BAD_QUERY, f"after={FAR}"):  # a 422 or 503 here: the query string came first
@@ -319,7 +301,7 @@ def test_after(settings: Settings, clock: FakeClock) -> None:
     with client_of(settings.model_copy(update={"read_wait_seconds": wait}), clock) as (client, w):
         reached = position(client)
         for template in WAITING:
-            headers = w.headers(ROUTES[template].reader())
+            headers = w.headers(reader(template))
             for at in (0, reached):
                 answer = client.get(url(template, w, query=f"after={at}"), headers=headers)
                 if answer.status_code != 200:
@@ -448,7 +430,7 @@ def test_limit_and_cursor_are_checked(app_client: TestClient, world: World) -> N
     """`?limit` within [1, 100] (else 422 naming `limit`); a malformed cursor is 422 naming `cursor`."""
     failures: list[str] = []
     for template in PAGED:
-        headers = world.headers(ROUTES[template].reader())
+        headers = world.headers(reader(template))
         for limit in ("1", "50", "100"):
             response = app_client.get(url(template, world, query=f"limit={limit}"), headers=headers)
             if response.status_code != 200:
