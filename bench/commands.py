@@ -124,7 +124,7 @@ def run(pairs: int = 150) -> list[tuple[str, str, str]]:
         with served(configured["postgres"]) as (base, service):
             _, mentorships = signed_pairs(service, pairs)
             with httpx.Client(base_url=base) as client:
-                health, command = [], []
+                health, command, keyed, replayed = [], [], [], []
                 for caller, mid in mentorships:
                     token = service.participants.redeem(
                         service.participants.invite_as_operator(caller.id).data["code"]
@@ -132,13 +132,26 @@ def run(pairs: int = 150) -> list[tuple[str, str, str]]:
                     headers = {"Authorization": f"Bearer {token}"}
                     body = {"scheduled_for": FUTURE.isoformat()}
                     health.append(timed(client.get, "/healthz"))
-                    command.append(timed(client.post, f"/v1/mentorships/{mid}/meetings", json=body, headers=headers))
+                    path = f"/v1/mentorships/{mid}/meetings"
+                    command.append(timed(client.post, path, json=body, headers=headers))
+                    with_key = {**headers, "Idempotency-Key": secrets.token_hex(16)}
+                    keyed.append(timed(client.post, path, json=body, headers=with_key))
+                    replayed.append(timed(client.post, path, json=body, headers=with_key))
         rows.append(
             (
                 "HTTP over a socket, postgres: schedule vs /healthz",
                 f"p50 {percentile(command, 50):.2f} / {percentile(health, 50):.2f} ms, "
                 f"p99 {percentile(command, 99):.2f} / {percentile(health, 99):.2f} ms",
                 f"command/healthz {statistics.median(command) / statistics.median(health):.1f}x",
+            )
+        )
+        rows.append(
+            (
+                "HTTP, postgres: schedule with a new Idempotency-Key / without; a replay / without",
+                f"p50 {percentile(keyed, 50):.2f} / {percentile(command, 50):.2f} ms; "
+                f"replay {percentile(replayed, 50):.2f} ms",
+                f"keyed/plain {statistics.median(keyed) / statistics.median(command):.2f}x, "
+                f"replay/plain {statistics.median(replayed) / statistics.median(command):.2f}x",
             )
         )
         rows.append(
