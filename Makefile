@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo serve bench clean
+.PHONY: test lint fuzz demo serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# The long run of the property tests: 200 generated cases per operation (valid and invalid), at random.
+fuzz: $(STAMP)
+	MENTORAT_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/api/test_fuzz.py tests/unit/test_mentorship_stateful.py
 
 demo: $(STAMP)
 	$(BIN)/mentorat demo

@@ -1,9 +1,200 @@
-"""The app's OpenAPI document: what every operation may answer, so clients and fuzzers can rely on it."""
+"""The app's OpenAPI document: what every operation may answer, so clients and fuzzers can rely on it.
+
+FastAPI documents each route's 2xx answer from its response model. This module completes the document from
+each operation's own shape: the bearer scheme, the problems (RFC 9457) it may answer with their slugs, the
+`ETag` of command answers, and the `Idempotency-Key` and `If-Match` request headers.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
+from pydantic.json_schema import models_json_schema
+
+from api import problems
+from api.schemas import Problem
+from domain.errors import DomainError, RuleViolation
+
+Document = dict[str, Any]
+SCHEMAS = "#/components/schemas/"
+RESPONSES = "#/components/responses/"
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+ABSTRACT_ERRORS = (DomainError, RuleViolation)  # never raised themselves
+# Answered by the idempotency middleware (contract v1, section 5), beside the errors of the domain.
+IDEMPOTENCY_SLUGS = {409: ["idempotency-key-in-use"], 422: ["idempotency-key-reused"]}
+# Any role may call these on what is in its scope (outside it: 404), so they never answer 403.
+EVERY_ROLE = {
+    ("get", "/v1/me"),
+    ("get", "/v1/mentorships/{mentorship_id}"),
+    ("get", "/v1/mentorships/{mentorship_id}/history"),
+}
+PROBLEMS: dict[int, tuple[str, str]] = {
+    401: ("Unauthenticated", "No valid bearer token."),
+    403: ("Forbidden", "This role may not do this on a resource it can see."),
+    404: ("NotFound", "Nothing of that id within the caller's scope, as if it did not exist (a malformed id too)."),
+    409: (
+        "Conflict",
+        "A rule refuses the command now; another command changed the same aggregate first (`version-conflict`); "
+        "or a request with the same `Idempotency-Key` is still running (`idempotency-key-in-use`).",
+    ),
+    412: ("PreconditionFailed", "The `If-Match` version is not the current one: nothing changed."),
+    413: ("PayloadTooLarge", "The body is over 256 KiB (checked before anything else)."),
+    415: ("UnsupportedMediaType", "Bodies are JSON."),
+    422: (
+        "ValidationError",
+        "A value is refused: `errors` names the fields, never their values; or the `Idempotency-Key` was "
+        "used with another body (`idempotency-key-reused`).",
+    ),
+    500: ("InternalError", "An unexpected error, without detail."),
+    503: ("NotReady", "The read models do not include `?after` yet: retry after `Retry-After` seconds."),
+}
+RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer"}}},
+    409: {"Retry-After": {**RETRY_AFTER, "required": False}},  # with `idempotency-key-in-use`
+    503: {"Retry-After": {**RETRY_AFTER, "required": True}},
+}
+REPLAYED = {
+    "description": "`true` when this is the stored answer of an earlier request with the same `Idempotency-Key`.",
+    "required": False,
+    "schema": {"type": "string", "enum": ["true"]},
+}
+ETAG = {
+    "description": 'The version of the changed aggregate, as a strong entity tag (`"7"`), for `If-Match`.',
+    "required": True,
+    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A retry with the same key and body answers the first 2xx again and records nothing "
+    "(scoped to the caller, method and path; kept at least 24 hours).",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},  # 1 to 255 visible ASCII characters
+}
+IF_MATCH_DESCRIPTION = 'The expected version, `"<version>"` as the `ETag` gave it: a stale one answers 412.'
 
 
 def document(app: FastAPI) -> None:
     """Complete the generated OpenAPI document of the app (called once by `create_app`)."""
+    generate = app.openapi
+
+    def openapi() -> Document:
+        if app.openapi_schema is None:
+            complete(generate())  # completed in place: FastAPI keeps the dict it generated and answers it again
+        return generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def complete(doc: Document) -> None:
+    """Add the shared components, then complete every operation."""
+    components = doc.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, replaced by the problem
+        schemas.pop(unused, None)
+    schemas.update(problem_schemas())
+    components["responses"] = problem_responses()
+    components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            complete_operation(method, path, operation)
+
+
+def problem_schemas() -> dict[str, Any]:
+    """The JSON schemas of `Problem` and the models it uses, named as components."""
+    _, defs = models_json_schema([(Problem, "serialization")], ref_template=SCHEMAS + "{model}")
+    found: dict[str, Any] = defs["$defs"]
+    return found
+
+
+def problem_responses() -> dict[str, Any]:
+    """One reusable response per error status: problem+json of that status, with the slugs it may carry."""
+    slugs = slugs_by_status()
+    responses = {}
+    for status, (name, description) in PROBLEMS.items():
+        typed = {"properties": {"status": {"const": status}, "type": {"enum": slugs[status]}}}
+        responses[name] = {
+            "description": description,
+            "content": {problems.PROBLEM_JSON: {"schema": {"allOf": [{"$ref": SCHEMAS + "Problem"}, typed]}}},
+        }
+        if status in HEADERS:
+            responses[name]["headers"] = HEADERS[status]
+    return responses
+
+
+def slugs_by_status() -> dict[int, list[str]]:
+    """The problem types each status may carry: the mapped errors' slugs, HTTP's own and the idempotency ones."""
+    found: dict[int, set[str]] = {status: set(IDEMPOTENCY_SLUGS.get(status, ())) for status in PROBLEMS}
+    for error_class in subclasses(DomainError):
+        mapped = problems.status_of(error_class)
+        if mapped is not None and error_class not in ABSTRACT_ERRORS:
+            found[mapped[0]].add(error_class.slug)
+    for status, slug in problems.HTTP_SLUGS.items():
+        if status in found:
+            found[status].add(slug)
+    found[500].add("internal-error")
+    return {status: sorted(problems.TYPE_BASE + slug for slug in slugs) for status, slugs in found.items()}
+
+
+def subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
+    """Every class derived from `cls`, at any depth."""
+    direct = cls.__subclasses__()
+    return [*direct, *(deeper for sub in direct for deeper in subclasses(sub))]
+
+
+def complete_operation(method: str, path: str, operation: Document) -> None:
+    """Its security, request headers and every status it may answer."""
+    parameters = operation.get("parameters", [])
+    authenticated = any(is_authorization(p) for p in parameters)
+    operation["parameters"] = [p for p in parameters if not is_authorization(p)]
+    if authenticated:
+        operation["security"] = BEARER
+    for parameter in operation["parameters"]:
+        if parameter["in"] == "header" and parameter["name"] == "If-Match":
+            parameter.update(description=IF_MATCH_DESCRIPTION, schema={"type": "string"})
+    if method == "post":
+        operation["parameters"].append(dict(IDEMPOTENCY_KEY))
+        for status, answer in operation["responses"].items():
+            if status.startswith("2"):
+                answer.setdefault("headers", {}).update({"ETag": dict(ETAG), "Idempotent-Replayed": dict(REPLAYED)})
+    statuses = declared_errors(operation) | error_statuses(method, path, operation, authenticated)
+    for status in sorted(statuses):
+        operation["responses"][str(status)] = {"$ref": RESPONSES + PROBLEMS[status][0]}
+
+
+def declared_errors(operation: Document) -> set[int]:
+    """The error statuses the route declared (`responses=`), taken out to be documented as problems.
+
+    FastAPI's own 422, added to any operation with parameters, is dropped: `error_statuses` knows when one comes.
+    """
+    responses = operation["responses"]
+    errors = {int(status) for status in responses if int(status) >= 400}
+    for status in errors:
+        del responses[str(status)]
+    return errors - {422}
+
+
+def is_authorization(parameter: Document) -> bool:
+    """FastAPI's `Authorization` header parameter, documented as the bearer scheme instead."""
+    return bool(parameter["in"] == "header" and parameter["name"].lower() == "authorization")
+
+
+def error_statuses(method: str, path: str, operation: Document, authenticated: bool) -> set[int]:
+    """The problems an operation may answer, read from its method, security and parameters."""
+    names = {(p["in"], p["name"]) for p in operation["parameters"]}
+    found = {413, 500}  # the size guard runs before routing; anything may fail unexpectedly
+    if authenticated:
+        found |= {401} if (method, path) in EVERY_ROLE else {401, 403}
+    if any(where == "path" for where, _ in names):
+        found.add(404)
+    if method == "post":
+        found |= {409, 415, 422}  # every command reads a JSON body and may meet the rules or a racing command
+    if any(where == "query" for where, _ in names):
+        found.add(422)
+    if ("header", "If-Match") in names:
+        found.add(412)
+    if ("query", "after") in names:
+        found.add(503)
+    return found

@@ -69,17 +69,23 @@ def problem(status: int, slug: str, title: str, detail: str | None = None, **ext
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def status_of(error_class: type[DomainError]) -> tuple[int, str] | None:
+    """The status and title of an error class (None: it is unexpected, a 500)."""
+    return next(((status, title) for cls, status, title in STATUS if issubclass(error_class, cls)), None)
+
+
 def domain_problem(error: DomainError) -> JSONResponse:
     """Map a refused command to its status and slug."""
-    for cls, status, title in STATUS:
-        if isinstance(error, cls):
-            extra: dict[str, Any] = {}
-            if isinstance(error, RequestInvalid):
-                extra["errors"] = error.errors
-            elif isinstance(error, InvalidValue):
-                extra["errors"] = [{"field": f, "code": "invalid"} for f in error.fields]
-            return problem(status, error.slug, title, type(error).__doc__, **extra)
-    return internal_error(error)
+    mapped = status_of(type(error))
+    if mapped is None:
+        return internal_error(error)
+    status, title = mapped
+    extra: dict[str, Any] = {}
+    if isinstance(error, RequestInvalid):
+        extra["errors"] = error.errors
+    elif isinstance(error, InvalidValue):
+        extra["errors"] = [{"field": f, "code": "invalid"} for f in error.fields]
+    return problem(status, error.slug, title, type(error).__doc__, **extra)
 
 
 def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
@@ -115,7 +121,9 @@ def install(app: FastAPI) -> None:
     async def on_http_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         slug = HTTP_SLUGS.get(error.status_code, "http-error")
-        return problem(error.status_code, slug, slug.replace("-", " ").capitalize())
+        response = problem(error.status_code, slug, slug.replace("-", " ").capitalize())
+        response.headers.update(error.headers or {})  # the `Allow` of a 405
+        return response
 
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)

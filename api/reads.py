@@ -23,15 +23,33 @@ def get_read_side(request: Request) -> ReadSide:
 Reads = Annotated[ReadSide, Depends(get_read_side)]
 
 
-def fresh(names: Collection[str]) -> Callable[[ReadSide, int | None], ReadSide]:
-    """A dependency that waits (bounded) until these read models include `?after=<position>`, else 503."""
+@dataclass(frozen=True)
+class Freshness:
+    """The read side and the position a read asked for; the route waits only once the whole request is valid."""
 
-    def wait(read_side: Reads, after: Annotated[int | None, Query(ge=0, le=2**62)] = None) -> ReadSide:
-        if after is not None and not read_side.wait_for(after, names, read_side.settings.read_wait_seconds):
+    read_side: ReadSide
+    names: Collection[str]
+    after: int | None
+
+    def wait(self) -> ReadSide:
+        """The read side once these read models include `?after=<position>` (a bounded wait), else 503."""
+        settings = self.read_side.settings
+        if self.after is not None and not self.read_side.wait_for(self.after, self.names, settings.read_wait_seconds):
             raise NotReady
-        return read_side
+        return self.read_side
 
-    return wait
+
+def fresh(names: Collection[str]) -> Callable[[ReadSide, int | None], Freshness]:
+    """A dependency taking `?after=<position>` for these read models; the route calls `wait()`.
+
+    Waiting here would answer 503 to a request whose other parameters are invalid: FastAPI still calls a
+    dependency after another one's parameters failed validation.
+    """
+
+    def wanted(read_side: Reads, after: Annotated[int | None, Query(ge=0, le=2**62)] = None) -> Freshness:
+        return Freshness(read_side, names, after)
+
+    return wanted
 
 
 @dataclass(frozen=True)

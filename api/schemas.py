@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 OptionalText = Annotated[str | None, Field(default=None, max_length=10_000)]
@@ -95,6 +96,27 @@ class EndIn(Command):
 class DisclosureIn(Command):
     basis: Literal["required_by_law", "danger_to_self_or_others", "made_public_by_other_party"]
     authority: Literal["police", "youth_protection", "health_services", "court", "other"] | None = None
+
+
+class FieldError(BaseModel):
+    """A refused field of a request, by name (null for an unknown field), never by value; `code` says why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str | None
+    code: str | SkipJsonSchema[None] = None  # the idempotency middleware names a malformed key without a code
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457): `type` ends with the stable slug; `detail` is our own fixed text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    title: str
+    status: int
+    detail: str | SkipJsonSchema[None] = None
+    errors: list[FieldError] | SkipJsonSchema[None] = None
 
 
 class Committed(BaseModel):

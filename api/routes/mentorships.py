@@ -25,6 +25,7 @@ from api.schemas import (
     DisclosureIn,
     DisputeIn,
     DisputeOut,
+    Empty,
     EndIn,
     MentorshipIn,
     MentorshipOut,
@@ -61,7 +62,12 @@ def draft(
     return committed(response, result)
 
 
-@router.post("/mentorships/{mentorship_id}/withdrawal", status_code=201, response_model=Committed)
+@router.post(
+    "/mentorships/{mentorship_id}/withdrawal",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(Empty),
+)
 def withdraw(
     scope: Coordinator, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
 ) -> dict[str, object]:
@@ -86,7 +92,12 @@ def add_objective(
     return committed(response, service.mentorships.add_objective(*scope, body.text, expected))
 
 
-@router.post("/mentorships/{mentorship_id}/signatures", status_code=201, response_model=SignatureOut)
+@router.post(
+    "/mentorships/{mentorship_id}/signatures",
+    status_code=201,
+    response_model=SignatureOut,
+    openapi_extra=body_schema(Empty),
+)
 def sign(
     scope: Parties, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
 ) -> dict[str, object]:
@@ -147,7 +158,12 @@ def raise_dispute(
     return committed(response, service.mentorships.raise_dispute(*scope, body.summary, expected))
 
 
-@router.post("/mentorships/{mentorship_id}/disputes/{dispute_id}/settlement", status_code=201, response_model=Committed)
+@router.post(
+    "/mentorships/{mentorship_id}/disputes/{dispute_id}/settlement",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(Empty),
+)
 def settle_dispute(
     scope: Parties, dispute_id: DisputeId, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
 ) -> dict[str, object]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from api.body import body_schema, json_body
 from api.deps import ExpectedVersion, NoBody, Scope, Service, committed, participant_scope, programme_scope
-from api.schemas import Committed, IdOut, InvitationOut, ParticipantIn, RedemptionIn, TokenOut
+from api.schemas import Committed, Empty, IdOut, InvitationOut, ParticipantIn, RedemptionIn, TokenOut
 from application.mentorships import COORDINATOR
 
 router = APIRouter(prefix="/v1")
@@ -33,7 +33,12 @@ def register_participant(
     return committed(response, result)
 
 
-@router.post("/participants/{participant_id}/invitations", status_code=201, response_model=InvitationOut)
+@router.post(
+    "/participants/{participant_id}/invitations",
+    status_code=201,
+    response_model=InvitationOut,
+    openapi_extra=body_schema(Empty),
+)
 def invite(
     scope: CoordinatorOfParticipant,
     _: NoBody,
@@ -47,7 +52,11 @@ def invite(
 
 
 @router.post(
-    "/invitations/redemption", status_code=201, response_model=TokenOut, openapi_extra=body_schema(RedemptionIn)
+    "/invitations/redemption",
+    status_code=201,
+    response_model=TokenOut,
+    responses={404: {"description": "A used, expired or unknown code"}},
+    openapi_extra=body_schema(RedemptionIn),
 )
 def redeem(
     body: Annotated[RedemptionIn, Depends(json_body(RedemptionIn))], service: Service, response: Response
@@ -56,7 +65,12 @@ def redeem(
     return committed(response, service.participants.redeem(body.code))
 
 
-@router.post("/participants/{participant_id}/deactivation", status_code=201, response_model=Committed)
+@router.post(
+    "/participants/{participant_id}/deactivation",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(Empty),
+)
 def deactivate(
     scope: CoordinatorOfParticipant,
     _: NoBody,

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from api.deps import CurrentCaller, Scope, Service, mentorship_scope, parse_id, programme_scope
 from api.problems import NotReady, RequestInvalid
 from api.projectors import ReadSide
-from api.reads import Page, Paging, fresh
+from api.reads import Freshness, Page, Paging, fresh
 from api.schemas import JournalOut, ParticipantPage, ReportOut, SummaryOut, SummaryPage, TimelineOut, WorklistOut
 from application.access import Caller
 from application.mentorships import COORDINATOR
@@ -32,10 +32,10 @@ ReadableMentorship = Annotated[Scope, Depends(mentorship_scope(READERS))]
 PartiesOnly = Annotated[Scope, Depends(mentorship_scope(PARTIES))]
 OverseenProgramme = Annotated[Scope, Depends(programme_scope(OVERSEERS))]
 CoordinatedProgramme = Annotated[Scope, Depends(programme_scope(COORDINATOR))]
-SummaryReads = Annotated[ReadSide, Depends(fresh(("summary",)))]
-TimelineReads = Annotated[ReadSide, Depends(fresh(("timeline",)))]
-DirectoryReads = Annotated[ReadSide, Depends(fresh(("directory",)))]
-ReportReads = Annotated[ReadSide, Depends(fresh(("report", "summary")))]
+SummaryReads = Annotated[Freshness, Depends(fresh(("summary",)))]
+TimelineReads = Annotated[Freshness, Depends(fresh(("timeline",)))]
+DirectoryReads = Annotated[Freshness, Depends(fresh(("directory",)))]
+ReportReads = Annotated[Freshness, Depends(fresh(("report", "summary")))]
 
 
 def projected(reads: ReadSide, service: Any, name: str, lookup: Callable[[], T | None]) -> T:
@@ -65,16 +65,18 @@ def participant_reader(caller: CurrentCaller, service: Service, participant_id: 
 
 
 @router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
-def get_summary(scope: ReadableMentorship, reads: SummaryReads, service: Service) -> dict[str, Any]:
+def get_summary(scope: ReadableMentorship, freshness: SummaryReads, service: Service) -> dict[str, Any]:
     """A mentorship's summary: parties, coordinator and auditor."""
+    reads = freshness.wait()
     mentorship_id = str(scope[1])
     row = projected(reads, service, "summary", lambda: summary.find(reads.view("summary"), mentorship_id))
     return summary.summary(row, service.ports.clock())
 
 
 @router.get("/mentorships/{mentorship_id}/history", response_model=TimelineOut)
-def get_mentorship_history(scope: ReadableMentorship, reads: TimelineReads) -> dict[str, Any]:
+def get_mentorship_history(scope: ReadableMentorship, freshness: TimelineReads) -> dict[str, Any]:
     """A mentorship's audit timeline: event types, times and actors, never content."""
+    reads = freshness.wait()
     return {"items": timeline.history(reads.view("timeline"), str(scope[1]))}
 
 
@@ -86,16 +88,18 @@ def get_journal(scope: PartiesOnly, service: Service) -> dict[str, Any]:
 
 @router.get("/me/mentorships", response_model=SummaryPage)
 def my_mentorships(
-    caller: Annotated[Caller, Depends(party_caller)], reads: SummaryReads, paging: Paging, service: Service
+    caller: Annotated[Caller, Depends(party_caller)], freshness: SummaryReads, paging: Paging, service: Service
 ) -> dict[str, Any]:
     """The caller's own mentorships, as mentor or mentee."""
+    reads = freshness.wait()
     rows = summary.of_party(reads.view("summary"), str(caller.id), paging.after, paging.limit)
     return _summaries(rows, paging, service)
 
 
 @router.get("/programmes/{programme_id}/mentorships", response_model=SummaryPage)
-def programme_mentorships(scope: OverseenProgramme, reads: SummaryReads, paging: Paging, service: Service) -> Any:
+def programme_mentorships(scope: OverseenProgramme, freshness: SummaryReads, paging: Paging, service: Service) -> Any:
     """A programme's mentorships: coordinator and auditor."""
+    reads = freshness.wait()
     rows = summary.of_programme(reads.view("summary"), str(scope[1]), paging.after, paging.limit)
     return _summaries(rows, paging, service)
 
@@ -110,9 +114,10 @@ def _summaries(rows: list[dict[str, Any]], paging: Page, service: MentoratServic
 
 @router.get("/programmes/{programme_id}/participants", response_model=ParticipantPage)
 def programme_participants(
-    scope: CoordinatedProgramme, reads: DirectoryReads, paging: Paging, service: Service
+    scope: CoordinatedProgramme, freshness: DirectoryReads, paging: Paging, service: Service
 ) -> dict[str, Any]:
     """A programme's participants; names and e-mails come from the write side, never from a read model."""
+    reads = freshness.wait()
     rows = directory.of_programme(reads.view("directory"), str(scope[1]), paging.after, paging.limit)
     items = []
     for row in rows:
@@ -124,30 +129,38 @@ def programme_participants(
 
 
 @router.get("/participants/{participant_id}/history", response_model=TimelineOut)
-def participant_history(pid: Annotated[UUID, Depends(participant_reader)], reads: TimelineReads) -> dict[str, Any]:
+def participant_history(pid: Annotated[UUID, Depends(participant_reader)], freshness: TimelineReads) -> dict[str, Any]:
     """A participant's events without personal data: the participant, their coordinators and auditors."""
+    reads = freshness.wait()
     return {"items": timeline.history(reads.view("timeline"), str(pid))}
 
 
 @router.get("/programmes/{programme_id}/worklist", response_model=WorklistOut)
-def get_worklist(scope: CoordinatedProgramme, reads: SummaryReads, service: Service) -> dict[str, Any]:
+def get_worklist(scope: CoordinatedProgramme, freshness: SummaryReads, service: Service) -> dict[str, Any]:
     """The mentorships that need the coordinator now, with their reasons."""
+    reads = freshness.wait()
     return {"items": worklist.worklist(reads.view("summary"), str(scope[1]), service.ports.clock())}
 
 
-@router.get("/programmes/{programme_id}/report", response_model=ReportOut)
+@router.get(
+    "/programmes/{programme_id}/report",
+    response_model=ReportOut,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def get_report(
     scope: OverseenProgramme,
-    reads: ReportReads,
+    freshness: ReportReads,
     service: Service,
     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Any:
     """The programme report: event figures over [from, to), statuses as of `to`; JSON or CSV."""
+    given = _bound(start, "from"), _bound(end, "to")  # a malformed bound is refused before any wait
+    reads = freshness.wait()
     programme_id = str(scope[1])
     zone = projected(reads, service, "report", lambda: programme_report.time_zone(reads.view("report"), programme_id))
-    low, high = _day(start, zone, "from"), _day(end, zone, "to")
+    low, high = _day(given[0], zone, "from"), _day(given[1], zone, "to")
     if low is not None and high is not None and high <= low:
         raise RequestInvalid([{"field": "to", "code": "before_from"}])
     now = service.ports.clock()
@@ -162,8 +175,8 @@ def get_report(
     return figures
 
 
-def _day(value: str | None, zone: str, field: str) -> date | None:
-    """A report bound: a date, or a time with an offset taken as its date in the programme's time zone."""
+def _bound(value: str | None, field: str) -> date | None:
+    """A report bound as given: a date, or a time with an offset (a `datetime`)."""
     if value is None:
         return None
     try:
@@ -174,4 +187,11 @@ def _day(value: str | None, zone: str, field: str) -> date | None:
         raise RequestInvalid([{"field": field, "code": "invalid"}]) from None
     if moment.tzinfo is None:
         raise RequestInvalid([{"field": field, "code": "timezone_required"}])
-    return local_date(moment, zone, field)
+    return moment
+
+
+def _day(bound: date | None, zone: str, field: str) -> date | None:
+    """A bound's date: a time counts as its date in the programme's time zone."""
+    if isinstance(bound, datetime):
+        return local_date(bound, zone, field)
+    return bound
