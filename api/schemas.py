@@ -9,11 +9,17 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from projections import worklist
+
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 OptionalText = Annotated[str | None, Field(default=None, max_length=10_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
 Secret = Annotated[str, Field(min_length=1, max_length=200)]
+RoleName = Literal["mentor", "mentee", "coordinator", "auditor"]
+ObjectiveStatus = Literal["not_started", "in_progress", "attained", "abandoned"]
+EndReason = Literal["completed", "no_longer_needed", "relational_difficulties", "other"]
+MentorshipStatus = Literal["awaiting_signatures", "active", "ended", "withdrawn"]
 
 
 class Command(BaseModel):
@@ -27,7 +33,7 @@ class Empty(Command):
 
 
 class ParticipantIn(Command):
-    role: Literal["mentor", "mentee", "coordinator", "auditor"]
+    role: RoleName
     name: Name
     email: Email
     language: Literal["fr", "en"]
@@ -69,7 +75,7 @@ class CancellationIn(Command):
 
 
 class AssessmentIn(Command):
-    status: Literal["not_started", "in_progress", "attained", "abandoned"]
+    status: ObjectiveStatus
 
 
 class SatisfactionIn(Command):
@@ -89,7 +95,7 @@ class ConsultationIn(Command):
 
 
 class EndIn(Command):
-    reason: Literal["completed", "no_longer_needed", "relational_difficulties", "other"]
+    reason: EndReason
     note: OptionalText
 
 
@@ -131,7 +137,7 @@ class IdOut(Committed):
 
 
 class MentorshipOut(IdOut):
-    status: str
+    status: MentorshipStatus
 
 
 class InvitationOut(Committed):
@@ -150,7 +156,7 @@ class ObjectiveOut(Committed):
 
 
 class SignatureOut(Committed):
-    status: str
+    status: MentorshipStatus
 
 
 class MeetingOut(Committed):
@@ -167,7 +173,7 @@ class DisputeOut(Committed):
 
 class MeOut(BaseModel):
     id: UUID
-    role: str
+    role: RoleName
     programme_id: UUID
     name: str
 
@@ -183,7 +189,7 @@ class SummaryOut(BaseModel):
     programme_id: UUID
     mentor_id: UUID
     mentee_id: UUID
-    status: str
+    status: MentorshipStatus
     starts_on: date
     planned_end_on: date
     months_elapsed: int
@@ -210,8 +216,8 @@ class SummaryOut(BaseModel):
     consultations: int
     ended_on: date | None
     ended_early: bool | None
-    end_reason: str | None
-    ended_by_role: str | None
+    end_reason: EndReason | None
+    ended_by_role: RoleName | None
     version: int
 
 
@@ -244,7 +250,7 @@ class ParticipantOut(BaseModel):
     """A participant as their coordinator sees them."""
 
     id: UUID
-    role: str
+    role: RoleName
     name: str
     email: str | None
     active: bool
@@ -261,7 +267,7 @@ class WorklistItemOut(BaseModel):
     """A mentorship that needs the coordinator, and why."""
 
     mentorship_id: UUID
-    reasons: list[str]
+    reasons: list[Annotated[str, Field(json_schema_extra={"enum": list(worklist.REASONS)})]]
 
 
 class WorklistOut(BaseModel):
@@ -304,7 +310,7 @@ class JournalMeetingOut(BaseModel):
 
     id: UUID
     scheduled_for: AwareDatetime
-    status: str
+    status: Literal["scheduled", "held", "cancelled"]
     held_at: AwareDatetime | None
     duration_minutes: int | None
     agenda: str | None
@@ -316,14 +322,14 @@ class JournalObjectiveOut(BaseModel):
 
     id: UUID
     text: str | None
-    status: str
+    status: ObjectiveStatus
 
 
 class JournalDisputeOut(BaseModel):
     """A dispute in the parties' journal."""
 
     id: UUID
-    status: str
+    status: Literal["open", "settled", "reconciled", "closed_by_end"]
     summary: str | None
 
 
