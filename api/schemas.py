@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -104,13 +104,23 @@ class DisclosureIn(Command):
     authority: Literal["police", "youth_protection", "health_services", "court", "other"] | None = None
 
 
+def _without_default(schema: dict[str, Any]) -> None:
+    """Drop the `null` default pydantic shows for a field the body simply leaves out."""
+    schema.pop("default", None)
+
+
+T = TypeVar("T")
+# A field that is absent from the body when it has nothing to say (never null): not required, no default shown.
+Omissible = Annotated[T | SkipJsonSchema[None], Field(default=None, json_schema_extra=_without_default)]
+
+
 class FieldError(BaseModel):
     """A refused field of a request, by name (null for an unknown field), never by value; `code` says why."""
 
     model_config = ConfigDict(extra="forbid")
 
     field: str | None
-    code: str | SkipJsonSchema[None] = None  # the idempotency middleware names a malformed key without a code
+    code: Omissible[str]  # the idempotency middleware names a malformed key without a code
 
 
 class Problem(BaseModel):
@@ -121,8 +131,8 @@ class Problem(BaseModel):
     type: str
     title: str
     status: int
-    detail: str | SkipJsonSchema[None] = None
-    errors: list[FieldError] | SkipJsonSchema[None] = None
+    detail: Omissible[str]
+    errors: Omissible[list[FieldError]]
 
 
 class Committed(BaseModel):
