@@ -166,7 +166,8 @@ async def refuse_at_commit(request: Request, call_next: Callable[[Request], Awai
     try:
         return await call_next(request)
     except MalformedKey:
-        return problems.problem(422, "validation-error", "Invalid request", errors=[{"field": HEADER}])
+        refused = [{"field": HEADER, "code": "invalid"}]
+        return problems.problem(422, "validation-error", "Validation error", errors=refused)
     finally:
         current_claim.reset(token)
 

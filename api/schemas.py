@@ -120,7 +120,7 @@ class FieldError(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     field: str | None
-    code: Omissible[str]  # the idempotency middleware names a malformed key without a code
+    code: str
 
 
 class Problem(BaseModel):

@@ -224,7 +224,7 @@ def test_a_malformed_key_is_422_naming_the_header_after_who_and_scope(
     assert send(world.auditor).status_code == 403
     answer = send(world.mentee)
     assert (answer.status_code, slug(answer)) == (422, "validation-error")
-    assert answer.json()["errors"] == [{"field": "Idempotency-Key"}]
+    assert answer.json()["errors"] == [{"field": "Idempotency-Key", "code": "invalid"}]
     if key:
         assert key not in answer.text
     assert position(app_client) == before
