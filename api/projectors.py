@@ -21,6 +21,7 @@ from api.infrastructure import connect_args, startup_lock, store_env
 from api.settings import Settings
 from application.store import Mentorat
 from projections import coordination
+from projections.access_log import AccessLogPostgresView, AccessLogSQLiteView
 from projections.directory import DirectoryPostgresView, DirectorySQLiteView
 from projections.model import ProjectionError
 from projections.report import ReportPostgresView, ReportSQLiteView
@@ -36,6 +37,7 @@ VIEWS: dict[str, tuple[type[ReadView], type[ReadView]]] = {
     "report": (ReportSQLiteView, ReportPostgresView),
     "timeline": (TimelineSQLiteView, TimelinePostgresView),
     "directory": (DirectorySQLiteView, DirectoryPostgresView),
+    "access": (AccessLogSQLiteView, AccessLogPostgresView),
 }
 NAMES = tuple(VIEWS)
 LISTENER = "projector-listen"

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from domain.access import AccessAction
 from projections import worklist
 
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
@@ -359,3 +360,20 @@ class JournalOut(BaseModel):
     objectives: list[JournalObjectiveOut]
     disputes: list[JournalDisputeOut]
     entries: list[JournalEntryOut]
+
+
+class AccessEntryOut(BaseModel):
+    """One access: who (id and role) did what kind of access to which subject, and when; never what was read."""
+
+    action: Annotated[str, Field(json_schema_extra={"enum": [action.value for action in AccessAction]})]
+    actor_id: UUID | None
+    actor_role: RoleName | Literal["operator"]
+    subject_id: UUID
+    at: AwareDatetime
+
+
+class AccessLogPage(BaseModel):
+    """A page of a programme's access log, oldest first."""
+
+    items: list[AccessEntryOut]
+    next_cursor: str | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from application.access_log import AccessLog
 from application.journal import Journal
 from application.mentorships import MentorshipCommands
 from application.participants import ParticipantCommands
@@ -18,6 +19,7 @@ class MentoratService:
         self.participants = ParticipantCommands(store, self.ports)
         self.mentorships = MentorshipCommands(store, self.ports)
         self.journal = Journal(store)
+        self.access_log = AccessLog(store, self.ports)
 
     def close(self) -> None:
         """Release the store's connections."""

@@ -1,4 +1,7 @@
-"""Queries of contract v1: summaries, lists, timelines, the report, the worklist and the parties' journal."""
+"""Queries of contract v1: summaries, lists, timelines, the report, the worklist, the parties' journal, the access log.
+
+Reading a journal or personal data records the access (application/access_log.py) before the answer leaves.
+"""
 
 from __future__ import annotations
 
@@ -12,30 +15,42 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from api.deps import CurrentCaller, Scope, Service, mentorship_scope, parse_id, programme_scope
+from api.deps import CurrentCaller, LoadedMentorship, Scope, Service, mentorship_scope, parse_id, programme_scope
 from api.problems import NotReady, RequestInvalid
 from api.projectors import ReadSide
 from api.reads import Freshness, Page, Paging, fresh
-from api.schemas import JournalOut, ParticipantPage, ReportOut, SummaryOut, SummaryPage, TimelineOut, WorklistOut
+from api.schemas import (
+    AccessLogPage,
+    JournalOut,
+    ParticipantPage,
+    ReportOut,
+    SummaryOut,
+    SummaryPage,
+    TimelineOut,
+    WorklistOut,
+)
 from application.access import Caller
 from application.mentorships import COORDINATOR
 from application.service import MentoratService
 from domain.errors import Forbidden
 from domain.values import PARTIES, Role, local_date
-from projections import directory, programme_report, summary, timeline, worklist
+from projections import access_log, directory, programme_report, summary, timeline, worklist
 
 router = APIRouter(prefix="/v1")
 T = TypeVar("T")
 OVERSEERS = frozenset({Role.COORDINATOR.value, Role.AUDITOR.value})
+AUDITOR = frozenset({Role.AUDITOR.value})
 READERS = PARTIES | OVERSEERS
 ReadableMentorship = Annotated[Scope, Depends(mentorship_scope(READERS))]
 PartiesOnly = Annotated[Scope, Depends(mentorship_scope(PARTIES))]
 OverseenProgramme = Annotated[Scope, Depends(programme_scope(OVERSEERS))]
 CoordinatedProgramme = Annotated[Scope, Depends(programme_scope(COORDINATOR))]
+AuditedProgramme = Annotated[Scope, Depends(programme_scope(AUDITOR))]
 SummaryReads = Annotated[Freshness, Depends(fresh(("summary",)))]
 TimelineReads = Annotated[Freshness, Depends(fresh(("timeline",)))]
 DirectoryReads = Annotated[Freshness, Depends(fresh(("directory",)))]
 ReportReads = Annotated[Freshness, Depends(fresh(("report", "summary")))]
+AccessReads = Annotated[Freshness, Depends(fresh(("access",)))]
 
 
 def projected(reads: ReadSide, service: Any, name: str, lookup: Callable[[], T | None]) -> T:
@@ -81,9 +96,11 @@ def get_mentorship_history(scope: ReadableMentorship, freshness: TimelineReads) 
 
 
 @router.get("/mentorships/{mentorship_id}/journal", response_model=JournalOut)
-def get_journal(scope: PartiesOnly, service: Service) -> dict[str, Any]:
-    """The parties' journal with its texts, read from the events: the two parties only."""
-    return service.journal.read(scope[1])
+def get_journal(scope: PartiesOnly, mentorship: LoadedMentorship, service: Service) -> dict[str, Any]:
+    """The parties' journal with its texts, read from the events: the two parties only; the read is recorded."""
+    journal = service.journal.read(scope[1])
+    service.access_log.journal_read(scope[0], mentorship)
+    return journal
 
 
 @router.get("/me/mentorships", response_model=SummaryPage)
@@ -116,7 +133,10 @@ def _summaries(rows: list[dict[str, Any]], paging: Page, service: MentoratServic
 def programme_participants(
     scope: CoordinatedProgramme, freshness: DirectoryReads, paging: Paging, service: Service
 ) -> dict[str, Any]:
-    """A programme's participants; names and e-mails come from the write side, never from a read model."""
+    """A programme's participants; names and e-mails come from the write side, never from a read model.
+
+    Each participant listed is a personal-data read, recorded before the page leaves.
+    """
     reads = freshness.wait()
     rows = directory.of_programme(reads.view("directory"), str(scope[1]), paging.after, paging.limit)
     items = []
@@ -125,6 +145,7 @@ def programme_participants(
         items.append(
             {"id": person.id, "role": person.role, "name": person.name, "email": person.email, "active": person.active}
         )
+    service.access_log.personal_data_read(scope[0], scope[1], [UUID(row["id"]) for row in rows])
     return {"items": items, "next_cursor": paging.cursor(rows, lambda row: row["position"])}
 
 
@@ -133,6 +154,14 @@ def participant_history(pid: Annotated[UUID, Depends(participant_reader)], fresh
     """A participant's events without personal data: the participant, their coordinators and auditors."""
     reads = freshness.wait()
     return {"items": timeline.history(reads.view("timeline"), str(pid))}
+
+
+@router.get("/programmes/{programme_id}/access-log", response_model=AccessLogPage)
+def get_access_log(scope: AuditedProgramme, freshness: AccessReads, paging: Paging) -> dict[str, Any]:
+    """Who read journals and personal data, and who issued, redeemed or lost access, and when: the auditor only."""
+    reads = freshness.wait()
+    rows = access_log.of_programme(reads.view("access"), str(scope[1]), paging.after, paging.limit)
+    return {"items": rows, "next_cursor": paging.cursor(rows, lambda row: row["position"])}
 
 
 @router.get("/programmes/{programme_id}/worklist", response_model=WorklistOut)

@@ -4,9 +4,6 @@
 "who" column and its order of checks: 401 without a valid token, then 404 outside the caller's scope, then 403
 for a role that may not do this on what it can see. A 2xx cell acts on a fresh subject built for it through the
 API and must store its events; any other cell must store nothing. A route of the app without a row fails the test.
-
-`GET /v1/programmes/{programme_id}/access-log` (auditor) is in the contract but not built yet: the app has no
-such route, so the table cannot hold it; once it exists, the route check fails until its row is written here.
 """
 
 from __future__ import annotations
@@ -240,6 +237,9 @@ TABLE: tuple[Row, ...] = (
         (403, 403, 200, 403, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
     Row(GET, P + "/worklist", the_base, None,
         (403, 403, 200, 403, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
+    # The programme's auditor only: no coordinator, no party.
+    Row(GET, P + "/access-log", the_base, None,
+        (403, 403, 403, 200, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
     # The mentor's own record: the mentor, the programme's coordinator and auditor; fellow participants 403.
     Row(GET, PERSON + "/history", the_base, None,
         (200, 403, 200, 200, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),

@@ -72,6 +72,7 @@ ROUTES: dict[str, Get] = {
     P + "/report": Get(),
     P + "/participants": Get(paged=True),
     P + "/worklist": Get(),
+    P + "/access-log": Get(paged=True),
     "/v1/participants/{participant_id}/history": Get(),  # the mentor's, as in the access table
 }
 

@@ -486,6 +486,7 @@ def read_everything(s: Session, w: World) -> None:
             absent = [value for value in listed if value not in people]
             assert not absent, ("the participants list lacks names or e-mails", absent)
         s.get(f"{p}/worklist", t[who], params=after, expect=200 if coordinator else denied)
+        pages(s, f"{p}/access-log", t[who], after, 200 if who == "auditor" else denied, ())
         if not overseer:
             s.get(f"{p}/report", t[who], params={**after, "format": "csv"}, expect=denied)
             continue
@@ -506,7 +507,7 @@ def read_everything(s: Session, w: World) -> None:
                 assert report.json()["meetings_held"] >= 0
     worklist = s.get(f"{p}/worklist", t["coordinator"]).json()["items"]
     assert w.a in {item["mentorship_id"] for item in worklist}
-    for path in ("mentorships", "participants", "worklist", "report"):
+    for path in ("mentorships", "participants", "worklist", "report", "access-log"):
         s.get(f"{p}/{path}", None, expect=401)
         s.get(f"/v1/programmes/{marks.content}/{path}", t["coordinator"], expect=404)
     for query in (
@@ -521,6 +522,7 @@ def read_everything(s: Session, w: World) -> None:
     for query in ({"cursor": marks.content}, {"limit": marks.content}, {"limit": "101"}):
         s.get(f"{p}/mentorships", t["coordinator"], params=query, expect=422, slug="validation-error")
         s.get(f"{p}/participants", t["coordinator"], params=query, expect=422, slug="validation-error")
+        s.get(f"{p}/access-log", t["auditor"], params=query, expect=422, slug="validation-error")
     s.get(f"{p}/worklist", t["coordinator"], params={"after": 2**40}, expect=503, slug="not-ready")
 
     for subject, callers in (

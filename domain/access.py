@@ -1,0 +1,64 @@
+"""An access record: one aggregate per recorded read of a journal or of personal data, so reads never contend.
+
+It holds who read what kind of thing about which subject, and when: ids, a role and an action, never what was read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from domain.errors import InvalidValue
+from domain.events import MentoratAggregate, MentoratCreated
+from domain.values import Actor
+
+
+class AccessAction(StrEnum):
+    """The kinds of access the programme's access log lists."""
+
+    JOURNAL_READ = "journal_read"
+    PERSONAL_DATA_READ = "personal_data_read"
+    INVITATION_ISSUED = "invitation_issued"
+    INVITATION_REDEEMED = "invitation_redeemed"
+    PARTICIPANT_DEACTIVATED = "participant_deactivated"
+
+
+# The accesses recorded as an `AccessRecord`; the others are already events of the participant.
+READS = frozenset({AccessAction.JOURNAL_READ.value, AccessAction.PERSONAL_DATA_READ.value})
+
+
+class AccessRecord(MentoratAggregate):
+    """The trace of one read: a journal (subject: the mentorship) or one person's data (subject: that participant)."""
+
+    class AccessRecorded(MentoratCreated):
+        """Someone read a journal or a person's data (never what they read)."""
+
+        programme_id: UUID
+        action: str
+        subject_id: UUID
+
+    def __init__(self, programme_id: UUID, action: str, subject_id: UUID, **_: Any) -> None:
+        self.programme_id = programme_id
+        self.action = action
+        self.subject_id = subject_id
+
+    @classmethod
+    def record(
+        cls, record_id: UUID, programme_id: UUID, action: str, subject_id: UUID, actor: Actor, now: datetime
+    ) -> AccessRecord:
+        """Record a read by this actor, now."""
+        if action not in READS:
+            raise InvalidValue("action")
+        return cls._create(
+            cls.AccessRecorded,
+            id=record_id,
+            programme_id=programme_id,
+            action=action,
+            subject_id=subject_id,
+            actor_id=actor.id,
+            actor_role=actor.role,
+            occurred_at=now,
+            timestamp=now,
+        )
