@@ -11,7 +11,7 @@ from uuid import UUID
 
 import typer
 
-from api.infrastructure import build_service
+from api.infrastructure import ConfigurationError, build_service
 from api.settings import Settings
 from application.errors import NotFound
 from domain.errors import DomainError
@@ -71,7 +71,7 @@ def invite(
 
 @participant.command("erase")
 def erase(participant_id: Annotated[str, typer.Argument(help="The participant's id.")]) -> None:
-    """Record a person's erasure."""
+    """Erase a person: record the erasure, then destroy their data key (their name and texts become unreadable)."""
     service = build_service(Settings())
     try:
         service.participants.erase(_uuid(participant_id))
@@ -114,7 +114,7 @@ def projector() -> None:
 
     settings = Settings()
     _configure_logging(settings)
-    service = build_service(settings)
+    service = build_service(settings, with_keys=False)  # projections never need keys
     read_side = ReadSide(service.store, settings)
     try:
         read_side.start()
@@ -144,7 +144,7 @@ def rebuild(name: Annotated[str | None, typer.Argument(help="One read model (def
         typer.echo(f"error: unknown read model; one of: {', '.join(NAMES)}", err=True)
         raise typer.Exit(2)
     settings = Settings()
-    service = build_service(settings)
+    service = build_service(settings, with_keys=False)  # projections never need keys
     read_side = ReadSide(service.store, settings)
     try:
         for model, position in read_side.rebuild([name] if name else NAMES).items():
@@ -177,5 +177,9 @@ def _uuid(value: str) -> UUID:
 
 
 def main() -> None:
-    """Console script entry point."""
-    app()
+    """Console script entry point; settings that describe no usable store are one line on stderr."""
+    try:
+        app()
+    except ConfigurationError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None

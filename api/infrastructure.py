@@ -12,6 +12,9 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 from psycopg import sql
 
+from api.encryption import EncryptedMentorat
+from api.key_tables import PostgresKeyTable, SQLiteKeyTable
+from api.keys import KeyRing, KeyTable, MasterKeyError, decode_master_key, master_key_file
 from api.settings import Settings
 from application.ports import Ports
 from application.service import MentoratService
@@ -19,6 +22,10 @@ from application.store import Mentorat
 from projections.coordination import lock_key
 
 SQLITE_FILE = "mentorat.sqlite3"
+KEYS_FILE = "keys.sqlite3"  # the data keys, beside the events but in a file of their own
+MASTER_KEY_FILE = "master.key"  # generated once, owner-only, when MENTORAT_MASTER_KEY is unset
+MAPPER_TOPIC = "api.encryption:FieldMapper"
+MAX_IDENTIFIER = 63
 
 
 class ConfigurationError(ValueError):
@@ -59,16 +66,48 @@ def postgres_env(url: str, settings: Settings, libpq_env: Mapping[str, str] | No
 
 
 def store_env(settings: Settings) -> dict[str, str]:
-    """The eventsourcing environment for the configured store."""
+    """The eventsourcing environment for the configured store; its mapper seals confidential fields."""
     if settings.database_url:
-        return postgres_env(settings.database_url, settings)
+        return {**postgres_env(settings.database_url, settings), "MAPPER_TOPIC": MAPPER_TOPIC}
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": "api.recorders:SQLiteIdempotentRecorder",
+        "MAPPER_TOPIC": MAPPER_TOPIC,
         "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
         "SQLITE_LOCK_TIMEOUT": "10",
     }
+
+
+def key_schema(settings: Settings) -> str:
+    """The PostgreSQL schema of the data keys: apart from the events' (`<schema>_keys` unless set)."""
+    schema = settings.key_schema or f"{settings.database_schema or 'mentorat'}_keys"
+    if len(schema) > MAX_IDENTIFIER or schema == (settings.database_schema or "public"):
+        raise ConfigurationError("MENTORAT_KEY_SCHEMA must be a schema of its own, at most 63 characters")
+    return schema
+
+
+def open_key_ring(settings: Settings, env: Mapping[str, str]) -> KeyRing:
+    """The data keys: a file of their own beside the embedded store, or a schema of their own on PostgreSQL."""
+    try:
+        if settings.master_key is not None:
+            master = decode_master_key(settings.master_key.get_secret_value())
+        elif settings.uses_postgres:
+            raise MasterKeyError("MENTORAT_MASTER_KEY is required with PostgreSQL (base64 of 32 random bytes)")
+        else:
+            master = master_key_file(settings.data_dir / MASTER_KEY_FILE)
+        table: KeyTable = (
+            PostgresKeyTable(connect_args(env), key_schema(settings))
+            if settings.uses_postgres
+            else SQLiteKeyTable(settings.data_dir / KEYS_FILE)
+        )
+        try:
+            return KeyRing(table, master, settings.key_cache_seconds)
+        except BaseException:
+            table.close()
+            raise
+    except MasterKeyError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def connect_args(env: Mapping[str, str]) -> dict[str, Any]:
@@ -115,8 +154,12 @@ def ensure_schema(env: Mapping[str, str]) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
-def build_service(settings: Settings, ports: Ports | None = None) -> MentoratService:
-    """The write side over the configured store (connects now: call it at start-up, never at import)."""
+def build_service(settings: Settings, ports: Ports | None = None, *, with_keys: bool = True) -> MentoratService:
+    """The write side over the configured store (connects now: call it at start-up, never at import).
+
+    Without keys (the projector, a rebuild) no master key is needed: sealed fields read as `Sealed` values,
+    and a command storing a confidential text is refused.
+    """
     ports = ports or Ports(
         invitation_ttl=timedelta(days=settings.invitation_ttl_days),
         token_ttl=timedelta(days=settings.token_ttl_days),
@@ -124,5 +167,12 @@ def build_service(settings: Settings, ports: Ports | None = None) -> MentoratSer
     env = store_env(settings)
     ensure_schema(env)
     with startup_lock(env):
-        store = Mentorat(env=env)
+        if not with_keys:
+            return MentoratService(Mentorat(env=env), ports)
+        keys = open_key_ring(settings, env)
+        try:
+            store = EncryptedMentorat(env=env, keys=keys)
+        except BaseException:
+            keys.close()
+            raise
     return MentoratService(store, ports)

@@ -17,6 +17,7 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from api.encryption import keyless
 from api.infrastructure import connect_args, startup_lock, store_env
 from api.settings import Settings
 from application.store import Mentorat
@@ -65,8 +66,9 @@ class ReadSide:
                 name: factory.tracking_recorder(classes[kind])  # type: ignore[arg-type, misc]
                 for name, classes in VIEWS.items()
             }
+        reader = keyless(store.mapper)  # projections never need keys: sealed fields stay sealed
         self.followers = {
-            name: Follower(view, RecorderSource(store.recorder, store.mapper, name), settings.projection_batch_size)
+            name: Follower(view, RecorderSource(store.recorder, reader, name), settings.projection_batch_size)
             for name, view in self.views.items()
         }
         self.store = store

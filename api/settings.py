@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     read_wait_seconds: float = Field(default=5.0, ge=0, le=60)
     idempotency_hours: int = Field(default=24, ge=24, le=24 * 30)  # contract v1: kept at least 24 hours
     idempotency_lease_seconds: float = Field(default=60.0, gt=0, le=3600)  # a crashed request's key frees after this
+    master_key: SecretStr | None = None  # base64 of 32 bytes; required on PostgreSQL, generated into data_dir on SQLite
+    key_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")  # default: <schema>_keys
+    key_cache_seconds: float = Field(default=60.0, ge=0, le=3600)  # how long a process keeps a data key in memory
 
     @property
     def uses_postgres(self) -> bool:

@@ -1,6 +1,7 @@
 """The parties' journal: a mentorship's texts and process facts, read from its events (the write side).
 
-Only the two parties read it. Texts whose author has been erased read as null.
+Only the two parties read it. Texts whose author has been erased read as null, and so does any text the
+store could not open (a sealed value: its key is gone), even before the erasure event is read.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class Journal:
         erased = self._erased({e.actor_id for e in events if getattr(e, "actor_id", None) is not None})
 
         def text(event: Any, field: str) -> str | None:
-            return None if event.actor_id in erased else getattr(event, field)
+            value = getattr(event, field)
+            return value if isinstance(value, str) and event.actor_id not in erased else None
 
         meetings: dict[UUID, dict[str, Any]] = {}
         objectives: dict[UUID, dict[str, Any]] = {}

@@ -120,10 +120,18 @@ class ParticipantCommands:
         return self.store.execute(participant)
 
     def erase(self, participant_id: UUID) -> CommandResult:
-        """Operator: record a person's erasure (their state forgets name and e-mail)."""
+        """Operator: record a person's erasure, then destroy their data key (crypto-shredding).
+
+        The event comes first: a key destroyed without it would leave a person unreadable but not erased.
+        Erasing again is refused, after destroying the key once more (completing an interrupted erasure).
+        """
         participant = self.store.load(Participant, participant_id)
+        if participant.erased:
+            self.store.forget(participant_id)
         participant.erase(Actor.operator(), self.ports.clock())
-        return self.store.execute(participant)
+        result = self.store.execute(participant)
+        self.store.forget(participant_id)
+        return result
 
     def _credential(self, secret: str, kind: str, now: datetime) -> Credential:
         if not secret or len(secret) > 200:

@@ -84,6 +84,9 @@ class Mentorat(Application[UUID]):
         """The position of the latest stored event."""
         return self.recorder.max_notification_id() or 0
 
+    def forget(self, person_id: UUID) -> None:
+        """Destroy the key that reads a person's sealed fields (the composition root's store holds one; this none)."""
+
 
 def check_version(current: int, expected: int | None) -> None:
     """Honour `If-Match`: a stale expected version changes nothing."""

@@ -19,6 +19,8 @@ DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # Tests need no durability across a server crash: commits need not wait for the WAL to reach disk
 # (libpq reads PGOPTIONS for every connection, the library's, the read side's and the tests' own).
 os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
+# PostgreSQL needs a master key for the data keys (the embedded store generates its own when this is unset).
+os.environ.setdefault("MENTORAT_MASTER_KEY", "dGVzdHMgb25seTogYSBtYXN0ZXIga2V5IG9mIDMyIGI=")
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -50,6 +52,7 @@ def pg_schema() -> Iterator[str]:
     finally:
         with psycopg.connect(postgres_url(), autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema}_keys CASCADE")  # the data keys' schema
 
 
 @pytest.fixture(params=STORES)
