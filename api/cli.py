@@ -1,4 +1,4 @@
-"""The operator's command line: `mentorat programme|participant|serve|demo`."""
+"""The operator's command line: `mentorat programme|participant|serve|projector|projections|audit|demo`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from uuid import UUID
 
 import typer
 
+from api.audit.cli import audit
 from api.infrastructure import ConfigurationError, build_service
 from api.settings import Settings
 from application.errors import NotFound
@@ -23,6 +24,7 @@ app.add_typer(programme, name="programme")
 projections = typer.Typer(help="Read models: list and rebuild.", no_args_is_help=True)
 app.add_typer(participant, name="participant")
 app.add_typer(projections, name="projections")
+app.add_typer(audit, name="audit")
 
 
 def fail(error: DomainError) -> None:

@@ -1,8 +1,9 @@
-"""The library's application recorders, extended with the idempotency records of `api/idempotency.py`.
+"""The application recorders: the hash chain of `api/audit/`, and the idempotency records of `api/idempotency.py`.
 
 A record is claimed and released in its own short transactions; it is *completed* inside the
 transaction that inserts the command's events, through the recorder's insert hooks, with the answer
-the application passes to `save(answer=...)`. Selected by the `APPLICATION_RECORDER_TOPIC` setting.
+the application passes to `save(answer=...)`. Every inserted event is also chained in that transaction
+(`api/audit/recorders.py`). Selected by the `APPLICATION_RECORDER_TOPIC` setting.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteCursor
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
+from api.audit.recorders import PostgresChainedRecorder, SQLiteChainedRecorder
 from api.idempotency import Claim, Found, IdempotencyKeyInUse, MalformedKey, current_claim
 from application.store import CommandResult
 
@@ -89,8 +91,8 @@ class IdempotencyLedger:
         return claim.seal(replace(answer, position=max(ids)).body())
 
 
-class SQLiteIdempotentRecorder(IdempotencyLedger, SQLiteApplicationRecorder):
-    """The embedded store's recorder with idempotency records."""
+class SQLiteIdempotentRecorder(IdempotencyLedger, SQLiteChainedRecorder):
+    """The embedded store's recorder with the chain and idempotency records."""
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -121,8 +123,8 @@ class SQLiteIdempotentRecorder(IdempotencyLedger, SQLiteApplicationRecorder):
         return ids
 
 
-class PostgresIdempotentRecorder(IdempotencyLedger, PostgresApplicationRecorder):
-    """PostgreSQL's recorder with idempotency records (in the store's schema)."""
+class PostgresIdempotentRecorder(IdempotencyLedger, PostgresChainedRecorder):
+    """PostgreSQL's recorder with the chain and idempotency records (in the store's schema)."""
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)

@@ -30,8 +30,16 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None  # base64 of 32 bytes; required on PostgreSQL, generated into data_dir on SQLite
     key_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")  # default: <schema>_keys
     key_cache_seconds: float = Field(default=60.0, ge=0, le=3600)  # how long a process keeps a data key in memory
+    audit_key_file: Path | None = None  # checkpoints' Ed25519 key (PEM); on SQLite generated into data_dir if unset
+    checkpoint_dir: Path | None = None  # where signed checkpoints are written; default: <data_dir>/checkpoints
+    checkpoint_minutes: float = Field(default=60.0, ge=0, le=7 * 24 * 60)  # periodic checkpoints; 0 turns them off
 
     @property
     def uses_postgres(self) -> bool:
         """True when `MENTORAT_DATABASE_URL` selects PostgreSQL."""
         return bool(self.database_url)
+
+    @property
+    def checkpoints_path(self) -> Path:
+        """The directory periodic and command-line checkpoints are written to."""
+        return self.checkpoint_dir or self.data_dir / "checkpoints"

@@ -1,0 +1,64 @@
+"""The library's application recorders, chaining every event they insert inside the insert's own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow, tuple_row
+
+from api.audit.chain import Stored, canonical_id
+from api.audit.sealing import link_inserted, seal
+from api.audit.store import audit_store, dialect_of
+
+
+def inserted(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> list[Stored]:
+    """The events just inserted, with the positions the store gave them."""
+    return [
+        Stored(position, canonical_id(s.originator_id), s.originator_version, s.topic, s.state)
+        for position, s in zip(ids, stored_events, strict=True)
+    ]
+
+
+class SQLiteChainedRecorder(SQLiteApplicationRecorder):
+    """The embedded store's recorder; its tables include the chain, and start-up seals an unchained tail."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *dialect_of(self).create_statements()]
+
+    def create_table(self) -> None:
+        super().create_table()
+        seal(audit_store(self))
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if ids:
+            link_inserted(c, dialect_of(self), inserted(stored_events, ids))
+        return ids
+
+
+class PostgresChainedRecorder(PostgresApplicationRecorder):
+    """PostgreSQL's recorder; it chains after the library's table lock, once the new ids are known."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements += dialect_of(self).create_statements()
+
+    def create_table(self) -> None:
+        super().create_table()
+        seal(audit_store(self))
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if ids:
+            with curs.connection.cursor(row_factory=tuple_row) as chain:
+                link_inserted(chain, dialect_of(self), inserted(stored_events, ids))
+        return ids

@@ -1,0 +1,227 @@
+"""Verifying the stored history: one pass over events and chain entries in position order, and the checkpoints.
+
+The first event that was altered, removed, reordered or inserted is named by aggregate id, version and
+position (from its chain entry or a signed checkpoint, which still hold what was there). Events after the
+chain's head without an entry are the unsealed tail: reported while younger than 60 s, failed after.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from api.audit.chain import Link, Linker, Stored, display_id
+from api.audit.checkpoint_index import CheckpointIndex, describe
+from api.audit.checkpoints import Mark
+from api.audit.store import AuditStore
+from api.audit.tables import EVENTS_AFTER, LINK_OF_EVENT, LINKS_AFTER, Cursor, Dialect, link, stored
+
+PAGE = 20_000
+YOUNG = timedelta(seconds=60)
+T = TypeVar("T", Stored, Link)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One event the verification names, and why."""
+
+    kind: str  # altered, removed, reordered, inserted, unsealed
+    position: int
+    aggregate_id: str | None
+    version: int | None
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """As printed by `mentorat audit verify --json`."""
+        return {
+            "kind": self.kind,
+            "aggregate_id": None if self.aggregate_id is None else display_id(self.aggregate_id),
+            "version": self.version,
+            "position": self.position,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Report:
+    """What a verification found."""
+
+    events: int = 0
+    head: Link | None = None
+    unsealed: list[Finding] = field(default_factory=list)
+    failure: Finding | None = None
+    checkpoints: CheckpointIndex | None = None
+
+    @property
+    def intact(self) -> bool:
+        """Whether the stored history verified."""
+        return self.failure is None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as one JSON object."""
+        return {
+            "intact": self.intact,
+            "events": self.events,
+            "head": None if self.head is None else {"position": self.head.position, "hash": self.head.hash.hex()},
+            "unsealed": [finding.as_dict() for finding in self.unsealed],
+            "first_bad": None if self.failure is None else self.failure.as_dict(),
+            "checkpoints": None if self.checkpoints is None else describe(self.checkpoints),
+        }
+
+
+class Ahead(Generic[T]):
+    """A stream of rows in position order, with the next one in view."""
+
+    def __init__(self, rows: Iterator[T]) -> None:
+        self.rows: Iterator[T] = rows
+        self.current: T | None = next(rows, None)
+
+    def take(self, position: int) -> T | None:
+        """The row at this position, if it is the next one."""
+        row = self.current
+        if row is None or row.position != position:
+            return None
+        self.current = next(self.rows, None)
+        return row
+
+
+def pages(cursor: Cursor, dialect: Dialect, query: str, size: int) -> Iterator[Any]:
+    """Rows after each page's last position, `size` at a time."""
+    position = -(2**63)
+    while True:
+        cursor.execute(dialect.q(query), (position, size))
+        rows: list[Any] = cursor.fetchall()
+        yield from rows
+        if len(rows) < size:
+            return
+        position = int(rows[-1][0])
+
+
+def recorded_at(state: bytes) -> datetime | None:
+    """When an event was recorded, from the library's `timestamp` in its state (None if unreadable)."""
+    try:
+        moment = datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def named(mark: Mark, aggregate_id: str, version: int, detail: str) -> Finding:
+    """An altered event, named as the checkpoint signed it (an anchor mark names no identity: the store's)."""
+    if mark.aggregate_id is None:
+        return Finding("altered", mark.position, aggregate_id, version, detail)
+    return Finding("altered", mark.position, mark.aggregate_id, mark.version, detail)
+
+
+def verify(store: AuditStore, index: CheckpointIndex | None, now: datetime, page: int = PAGE) -> Report:
+    """Verify the store's history, and against the checkpoints when given."""
+    with store.reading() as cursor:
+        return Verification(cursor, store.dialect, index, now, page).run()
+
+
+class Verification:
+    """One pass: recompute every link from the stored bytes, compare with the chain and the checkpoints."""
+
+    def __init__(self, cursor: Cursor, dialect: Dialect, index: CheckpointIndex | None, now: datetime, page: int):
+        self.cursor, self.dialect, self.now = cursor, dialect, now
+        self.events = Ahead(stored(row) for row in pages(cursor, dialect, EVENTS_AFTER, page))
+        self.links = Ahead(link(row) for row in pages(cursor, dialect, LINKS_AFTER, page))
+        self.index = index or CheckpointIndex()
+        self.mark, self.range = 0, 0
+        self.linker = Linker(None)
+        self.report = Report(checkpoints=index)
+
+    def run(self) -> Report:
+        """Walk every position that holds an event, a chain entry or a checkpoint mark."""
+        while self.report.failure is None:
+            upcoming = [row.position for row in (self.events.current, self.links.current) if row is not None]
+            position = min(upcoming) if upcoming else None
+            self.report.failure = self.marks_missing_before(position)
+            if position is None or self.report.failure:
+                break
+            event, entry = self.events.take(position), self.links.take(position)
+            if entry is None:
+                assert event is not None
+                self.report.failure = self.unchained(event)
+            elif event is None:
+                self.report.failure = Finding("removed", position, entry.originator_id, entry.version, "not stored")
+            else:
+                self.report.failure = self.chained(event, entry)
+        return self.report
+
+    def chained(self, event: Stored, entry: Link) -> Finding | None:
+        """Check one event against its chain entry and the checkpoints' marks at its position."""
+        head = self.linker.head
+        before = None if head is None else head.position
+        if entry.previous_position != before:
+            if entry.previous_position is not None and (before is None or entry.previous_position > before):
+                return self.removed_unchained(entry.previous_position, event.position)
+            return Finding("altered", event.position, entry.originator_id, entry.version, "chain entry out of order")
+        new = self.linker.link(event)
+        if new.hash != entry.hash:
+            elsewhere = self.chained_elsewhere(event)
+            kind = "reordered" if elsewhere is not None and elsewhere != event.position else "altered"
+            return Finding(kind, event.position, entry.originator_id, entry.version, "stored bytes differ from chain")
+        listed = False
+        for mark in self.marks_at(event.position):
+            listed = listed or mark.aggregate_id is not None
+            if mark.hash != new.hash:
+                return named(mark, entry.originator_id, entry.version, "differs from the signed checkpoint")
+        if not listed and self.covered(event.position):
+            return Finding("inserted", event.position, event.originator_id, event.version, "not in its checkpoint")
+        self.report.events += 1
+        self.report.head = new
+        return None
+
+    def unchained(self, event: Stored) -> Finding | None:
+        """An event without a chain entry: inserted or moved among chained events, or the unsealed tail."""
+        for mark in self.marks_at(event.position):
+            return named(mark, event.originator_id, event.version, "chain entry gone; not what the checkpoint signed")
+        if self.links.current is not None or self.covered(event.position):
+            elsewhere = self.chained_elsewhere(event)
+            if elsewhere is not None:
+                return Finding("reordered", elsewhere, event.originator_id, event.version, f"now at {event.position}")
+            return Finding("inserted", event.position, event.originator_id, event.version, "no chain entry")
+        finding = Finding("unsealed", event.position, event.originator_id, event.version, "no chain entry yet")
+        moment = recorded_at(event.state)
+        if moment is None or abs(self.now - moment) >= YOUNG:
+            return Finding("unsealed", event.position, event.originator_id, event.version, "unsealed for 60 s or more")
+        self.report.unsealed.append(finding)
+        return None
+
+    def removed_unchained(self, position: int, seen_at: int) -> Finding:
+        """An event removed with its chain entry: the next entry still points back to its position."""
+        return Finding(
+            "removed", position, None, None, f"removed with its chain entry (the entry at {seen_at} follows it)"
+        )
+
+    def chained_elsewhere(self, event: Stored) -> int | None:
+        """The position the chain gives this event's identity, if any."""
+        self.cursor.execute(self.dialect.q(LINK_OF_EVENT), (self.dialect.param(event.originator_id), event.version))
+        rows = self.cursor.fetchall()
+        return int(rows[0][0]) if rows else None
+
+    def marks_missing_before(self, position: int | None) -> Finding | None:
+        """A checkpoint mark at a position before `position` (or anywhere, at the end) names a removed event."""
+        marks = self.index.marks
+        if self.mark < len(marks) and (position is None or marks[self.mark].position < position):
+            mark = marks[self.mark]
+            return Finding("removed", mark.position, mark.aggregate_id, mark.version, "listed by a signed checkpoint")
+        return None
+
+    def marks_at(self, position: int) -> Iterator[Any]:
+        """The checkpoints' marks at a position, consumed."""
+        marks = self.index.marks
+        while self.mark < len(marks) and marks[self.mark].position == position:
+            self.mark += 1
+            yield marks[self.mark - 1]
+
+    def covered(self, position: int) -> bool:
+        """Whether a checkpoint lists every event stored at positions around this one."""
+        ranges = self.index.ranges
+        while self.range < len(ranges) and ranges[self.range][1] < position:
+            self.range += 1
+        return self.range < len(ranges) and ranges[self.range][0] < position <= ranges[self.range][1]
