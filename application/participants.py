@@ -11,11 +11,21 @@ from application.errors import NotFound, Unauthenticated
 from application.ports import Ports
 from application.store import CommandResult, Mentorat, check_version
 from domain.credential import INVITATION, TOKEN, Credential, credential_id
-from domain.participant import Participant
+from domain.participant import ERASED_NAME, Participant
 from domain.programme import Programme
 from domain.values import Actor, Role
 
 SECRET_BYTES = 32  # 256 bits for codes and tokens
+
+
+def served_name(participant: Participant) -> str:
+    """The name to show: `[erased]` when it cannot be read (erased, or its key gone before the erasure is read)."""
+    return participant.name if isinstance(participant.name, str) else ERASED_NAME
+
+
+def served_email(participant: Participant) -> str | None:
+    """The e-mail to show: null when it cannot be read."""
+    return participant.email if isinstance(participant.email, str) else None
 
 
 class ParticipantCommands:
@@ -110,7 +120,7 @@ class ParticipantCommands:
             raise Unauthenticated from None
         if not participant.active:
             raise Unauthenticated
-        return Caller(participant.id, participant.role, participant.programme_id, participant.name)
+        return Caller(participant.id, participant.role, participant.programme_id, served_name(participant))
 
     def deactivate(self, caller: Caller, participant_id: UUID, expected_version: int | None = None) -> CommandResult:
         """A coordinator deactivates a participant: all their tokens stop at once."""

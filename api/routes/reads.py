@@ -31,6 +31,7 @@ from api.schemas import (
 )
 from application.access import Caller
 from application.mentorships import COORDINATOR
+from application.participants import served_email, served_name
 from application.service import MentoratService
 from domain.errors import Forbidden
 from domain.values import PARTIES, Role, local_date
@@ -142,9 +143,8 @@ def programme_participants(
     items = []
     for row in rows:
         person = service.participants.get(UUID(row["id"]))
-        items.append(
-            {"id": person.id, "role": person.role, "name": person.name, "email": person.email, "active": person.active}
-        )
+        name, email = served_name(person), served_email(person)
+        items.append({"id": person.id, "role": person.role, "name": name, "email": email, "active": person.active})
     service.access_log.personal_data_read(scope[0], scope[1], [UUID(row["id"]) for row in rows])
     return {"items": items, "next_cursor": paging.cursor(rows, lambda row: row["position"])}
 

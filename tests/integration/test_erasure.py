@@ -271,3 +271,25 @@ def test_the_history_still_verifies(
     verified = CliRunner().invoke(cli.app, ["audit", "verify", "--json"])
     assert verified.exit_code == 0, verified.output
     assert json.loads(verified.stdout)["intact"] is True, verified.stdout
+
+
+def test_a_person_whose_key_is_gone_reads_as_erased_and_nothing_crashes(settings: Settings, clock: FakeClock) -> None:
+    marks = Marks()
+    app = create_app(settings, ports(clock))
+    with TestClient(app) as client:
+        service: MentoratService = app.state.service
+        cast = before_erasure(service, clock, marks)
+        # Given the mentor's key is gone while no erasure was recorded (a key store restored from an old backup)
+        service.store.forget(cast.mentor.id)
+        position = service.store.position()
+        # Then their name reads [erased] and their e-mail null, to them and to their coordinator
+        me = client.get("/v1/me", headers=bearer(cast.tokens["mentor"]))
+        assert (me.status_code, me.json()["name"]) == (200, ERASED_NAME)
+        person = listed(client, cast, position)[str(cast.mentor.id)]
+        assert (person["name"], person["email"], person["active"]) == (ERASED_NAME, None, True)
+        # And their texts are null in the journal, the others' intact
+        journal = client.get(f"/v1/mentorships/{cast.mentorship_id}/journal", headers=bearer(cast.tokens["mentee"]))
+        assert journal.status_code == 200, journal.text
+        found = texts(journal.json())
+        assert not [t for t in found if t and t.startswith(marks.of("mentor"))]
+        assert marks.text("mentee", "agenda") in found
