@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from bench import commands, readside
+import os
+
+from api.keys import new_master_key
+from bench import commands, crypto, readside
 
 
 def main() -> None:
     """Print the table."""
-    rows = commands.run() + readside.run()
+    os.environ.setdefault("MENTORAT_MASTER_KEY", new_master_key())  # PostgreSQL stores need one: this run's own
+    rows = commands.run() + readside.run() + crypto.run()
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  figures  |  ratio (same run)")
     for measure, figures, ratio in rows:
