@@ -4,7 +4,8 @@
 confidential fields of MISSION section 3 with AES-256-GCM before the event is transcoded, with the aggregate id,
 the version and the field's name as associated data: a ciphertext moved to another event or field does not open.
 Built from `MAPPER_TOPIC` alone it holds no keys: it decodes each sealed field as a `Sealed` value (the marked
-value the read side sees) and refuses to store a confidential text in clear.
+value the read side sees) and refuses to store a confidential text in clear. A sealed field's name is part of its
+place: an upcaster must not rename one.
 """
 
 from __future__ import annotations
