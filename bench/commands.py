@@ -76,7 +76,8 @@ def stores() -> Iterator[dict[str, Settings]]:
             }
         finally:
             with psycopg.connect(PG_URL, autocommit=True) as conn:
-                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                for name in (schema, f"{schema}_keys"):  # the data keys live in a schema of their own
+                    conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 @contextmanager

@@ -69,7 +69,7 @@ def fresh_schema() -> Iterator[tuple[Settings, str]]:
         yield Settings(database_url=PG_URL, database_schema=schema, pool_size=4, max_overflow=4), scratch
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
-            for name in (schema, scratch):
+            for name in (schema, scratch, f"{schema}_keys"):  # the data keys live in a schema of their own
                 conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
