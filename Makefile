@@ -20,9 +20,11 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-# The long run of the property tests: 200 generated cases per operation (valid and invalid), at random.
+# The long run of the property tests: 200 generated cases per operation (valid and invalid), at random,
+# and 200 random one-byte tamperings per store.
 fuzz: $(STAMP)
-	MENTORAT_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/api/test_fuzz.py tests/unit/test_mentorship_stateful.py
+	MENTORAT_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/api/test_fuzz.py tests/unit/test_mentorship_stateful.py \
+		tests/integration/test_chain.py
 
 demo: $(STAMP)
 	$(BIN)/mentorat demo

@@ -1,5 +1,8 @@
 """The read side's composition: one view and one follower per read model, over the configured store.
 
+Beside the followers, one thread keeps the audit chain sealed and writes the periodic signed checkpoints
+(`api/audit/periodic.py`).
+
 Followers run in threads of the API process (`mentorat serve`) or alone (`mentorat projector`). On
 PostgreSQL each holds its read model's advisory lock while it runs (others stand by) and is woken by
 LISTEN/NOTIFY, with polling as the fallback; on SQLite it polls and is woken by readers that wait.
@@ -17,6 +20,8 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from api.audit.periodic import run_periodically
+from api.audit.store import audit_store
 from api.encryption import keyless
 from api.infrastructure import connect_args, startup_lock, store_env
 from api.settings import Settings
@@ -99,6 +104,8 @@ class ReadSide:
                     daemon=True,
                 )
             )
+        audit = (audit_store(self.store.recorder), self.settings, stop)  # seals a foreign tail, checkpoints
+        threads.append(threading.Thread(target=run_periodically, args=audit, name="audit-checkpoints", daemon=True))
         self._running = _Running(stop, wakes, threads)
         for thread in threads:
             thread.start()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 
 from api.keys import new_master_key
-from bench import commands, crypto, readside
+from bench import audit, commands, crypto, readside
 
 
 def main() -> None:
     """Print the table."""
     os.environ.setdefault("MENTORAT_MASTER_KEY", new_master_key())  # PostgreSQL stores need one: this run's own
-    rows = commands.run() + readside.run() + crypto.run()
+    rows = commands.run() + readside.run() + crypto.run() + audit.run()
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  figures  |  ratio (same run)")
     for measure, figures, ratio in rows:

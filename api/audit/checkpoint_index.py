@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -57,7 +58,7 @@ def _add_block(index: CheckpointIndex, block: list[bytes], signature: bytes, key
         raise BadCheckpoint(f"{where}: the signature does not verify with this public key") from None
     try:
         header, *entries, summary = (json.loads(line) for line in block)
-        marks = [Mark(int(p), str(a), int(v), bytes.fromhex(h)) for p, a, v, h in entries]
+        marks = [Mark(int(p), intern(str(a)), int(v), bytes.fromhex(h)) for p, a, v, h in entries]
         after, head, count = header["after"], summary["head"], int(summary["events"])
         ok = header["checkpoint"] == FORMAT and count == len(marks)
     except (ValueError, KeyError, TypeError) as error:

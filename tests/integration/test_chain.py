@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from api.audit.checkpoint_index import CheckpointIndex, read_checkpoints
 from api.audit.checkpoints import write_checkpoint
 from api.audit.keys import generate, load_public_key, public_pem, signing_key
-from api.audit.sealing import seal
+from api.audit.sealing import ChainAheadOfEvents, seal
 from api.audit.store import AuditStore, audit_store
 from api.audit.verify import Report, verify
 from api.settings import Settings
@@ -178,3 +178,16 @@ def test_gaps_in_positions_are_not_removals(signer: Settings, service: MentoratS
     assert signer.uses_postgres is (positions[-1] - positions[0] + 1 > len(positions))
     signed = checkpoint(signer, store, "gap.jsonl")
     assert checked(store).intact and checked(store, signed).intact
+
+
+def test_a_tail_removed_without_its_chain_entries_is_named_and_never_overwritten(
+    service: MentoratService, store: AuditStore, raw: Raw
+) -> None:
+    last = raw.rows()[-1]
+    raw.delete_events(last.position)
+    if raw.postgres:  # new events take new ids: the chain goes on, still naming the removed one
+        service.participants.create_programme("After", "Coordinator", None)
+    else:  # SQLite would give the next event the removed one's position: the insert is refused instead
+        with pytest.raises(ChainAheadOfEvents):
+            service.participants.create_programme("After", "Coordinator", None)
+    assert named(checked(store)) == identity(last)

@@ -1,7 +1,8 @@
 """The library's own recorder test cases, run against our recorders (they add idempotency records).
 
 `eventsourcing.tests.persistence.ApplicationRecorderTestCase` checks inserts, selects, notification
-ids and concurrent writers; our subclasses must keep every promise of the recorders they extend.
+ids and concurrent writers; our subclasses must keep every promise of the recorders they extend. After
+each case, the hash chain our recorders wrote alongside must verify.
 Its timing-only cases print figures and assert nothing, so they are left to `make bench`.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from unittest import skip
@@ -19,6 +22,8 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.tests.persistence import ApplicationRecorderTestCase
 
+from api.audit.store import audit_store
+from api.audit.verify import verify
 from api.infrastructure import connect_args, postgres_env
 from api.recorders import PostgresIdempotentRecorder, SQLiteIdempotentRecorder
 from api.settings import Settings
@@ -27,20 +32,41 @@ from tests.conftest import postgres_url, require_postgres
 TIMING_ONLY = "prints a timing and asserts nothing; speed is measured by make bench"
 
 
+def chain_verifies(recorder: Any) -> None:
+    """Whatever the library's case wrote, our chain over it verifies."""
+    report = verify(audit_store(recorder), None, datetime.now(UTC))
+    assert report.intact, report.as_dict()
+
+
+def join_new_threads(before: set[threading.Thread]) -> None:
+    """Wait for threads a test case started and left running (its readers are told to stop, never joined).
+
+    Closing the datastore under a reader still inside sqlite3 crashes the interpreter.
+    """
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=10)
+
+
 class TestSQLiteIdempotentRecorder(ApplicationRecorderTestCase[SQLiteIdempotentRecorder]):
     """The embedded store's recorder, in a file of its own."""
 
     def setUp(self) -> None:
+        self.threads = set(threading.enumerate())
+        self.recorders: list[Any] = []
         self.directory = tempfile.TemporaryDirectory()
         self.datastore = SQLiteDatastore(str(Path(self.directory.name) / "events.sqlite3"))
 
     def tearDown(self) -> None:
+        join_new_threads(self.threads)
+        for recorder in self.recorders:
+            chain_verifies(recorder)
         self.datastore.close()
         self.directory.cleanup()
 
     def create_recorder(self) -> SQLiteIdempotentRecorder:
         recorder = SQLiteIdempotentRecorder(self.datastore)
         recorder.create_table()
+        self.recorders.append(recorder)
         return recorder
 
     @skip(TIMING_ONLY)
@@ -56,6 +82,8 @@ class TestPostgresIdempotentRecorder(ApplicationRecorderTestCase[PostgresIdempot
 
     def setUp(self) -> None:
         require_postgres()
+        self.threads = set(threading.enumerate())
+        self.recorders: list[Any] = []
         self.schema = "mentorat_lib_" + secrets.token_hex(6)
         self.args: dict[str, Any] = connect_args(postgres_env(postgres_url(), Settings()))
         with psycopg.connect(**self.args, autocommit=True) as conn:
@@ -63,6 +91,9 @@ class TestPostgresIdempotentRecorder(ApplicationRecorderTestCase[PostgresIdempot
         self.datastore = PostgresDatastore(**self.args, schema=self.schema, pool_size=12, max_overflow=4)
 
     def tearDown(self) -> None:
+        join_new_threads(self.threads)
+        for recorder in self.recorders:
+            chain_verifies(recorder)
         self.datastore.close()
         with psycopg.connect(**self.args, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
@@ -70,6 +101,7 @@ class TestPostgresIdempotentRecorder(ApplicationRecorderTestCase[PostgresIdempot
     def create_recorder(self) -> PostgresIdempotentRecorder:
         recorder = PostgresIdempotentRecorder(self.datastore, events_table_name="mentorat_events")
         recorder.create_table()
+        self.recorders.append(recorder)
         return recorder
 
     @skip(TIMING_ONLY)
