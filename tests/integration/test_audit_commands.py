@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,13 @@ from typer.testing import CliRunner
 
 from api.audit.checkpoint_index import read_checkpoints
 from api.audit.export import history_lines
-from api.audit.keys import generate, load_public_key
+from api.audit.keys import generate, load_public_key, signing_key
 from api.audit.periodic import tick
 from api.audit.store import AuditStore, audit_store
 from api.audit.verify import verify
 from api.cli import app
 from api.infrastructure import build_service, connect_args, store_env
+from api.projectors import ReadSide
 from api.settings import Settings
 from application.service import MentoratService
 from tests.integration.tampering import Raw, flipped, write_history
@@ -236,3 +238,22 @@ def test_racing_writers_keep_the_chain_whole(settings: Settings, service: Mentor
         thread.join()
     report = verify(audit_store(service.store.recorder), None, datetime.now(UTC))
     assert report.intact and report.events == 6 * 5 * 7 == stored_count(settings)
+
+
+def test_the_projector_process_writes_checkpoints_periodically(
+    operator: Settings, service: MentoratService, clock: FakeClock
+) -> None:
+    write_history(service, clock)
+    often = operator.model_copy(update={"checkpoint_minutes": 0.01})  # every 0.6 s
+    read_side = ReadSide(service.store, often)
+    read_side.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (often.checkpoints_path.exists() and any(often.checkpoints_path.iterdir())):
+            assert time.monotonic() < deadline, "no periodic checkpoint was written"
+            time.sleep(0.1)
+    finally:
+        read_side.close()
+    written = next(often.checkpoints_path.iterdir())
+    public = signing_key(often).public_key()
+    assert verify(audit_store(service.store.recorder), read_checkpoints([written], public), datetime.now(UTC)).intact
