@@ -10,7 +10,16 @@ from collections.abc import Sequence
 
 from api.audit.chain import Linker, Stored
 from api.audit.store import AuditStore
-from api.audit.tables import Cursor, Dialect, any_event_between, events_after, head, insert_links, last_hashes
+from api.audit.tables import (
+    Cursor,
+    Dialect,
+    any_event_between,
+    events_after,
+    head,
+    head_and_last,
+    insert_links,
+    last_hashes,
+)
 
 SEAL_BATCH = 20_000
 
@@ -25,7 +34,7 @@ class ChainAheadOfEvents(RuntimeError):
 def link_inserted(cursor: Cursor, dialect: Dialect, events: Sequence[Stored]) -> int:
     """Chain the events this transaction just inserted (and any unchained event stored before them)."""
     ordered = sorted(events, key=lambda e: e.position)
-    top = head(cursor, dialect)
+    top, last = head_and_last(cursor, dialect, {e.originator_id for e in ordered})
     if top is not None and ordered[0].position <= top.position:
         raise ChainAheadOfEvents(ordered[0].position)
     after = top.position if top is not None else 0
@@ -34,7 +43,7 @@ def link_inserted(cursor: Cursor, dialect: Dialect, events: Sequence[Stored]) ->
         while linker.head is None or linker.head.position < ordered[-1].position:
             count += seal_batch(cursor, dialect, SEAL_BATCH, linker)
         return count
-    linker = Linker(top, last_hashes(cursor, dialect, (e.originator_id for e in ordered)))
+    linker = Linker(top, last)
     insert_links(cursor, dialect, [linker.link(event) for event in ordered])
     return len(ordered)
 

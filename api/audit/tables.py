@@ -16,6 +16,11 @@ CHECKPOINTS = "mentorat_checkpoints"
 LINKS = "position, originator_id, originator_version, hash, previous_position"
 
 HEAD = "SELECT {links} FROM {chain} ORDER BY position DESC LIMIT 1"
+HEAD_AND_LAST = (  # PostgreSQL, one round trip inside the insert's table lock
+    "(SELECT true, {links} FROM {chain} ORDER BY position DESC LIMIT 1) UNION ALL "
+    "(SELECT DISTINCT ON (originator_id) false, {links} FROM {chain} WHERE originator_id = ANY(?) "
+    "ORDER BY originator_id, position DESC)"
+)
 EVENTS_AFTER = (
     "SELECT {pos}, originator_id, originator_version, topic, state FROM {events} WHERE {pos} > ? ORDER BY {pos} LIMIT ?"
 )
@@ -128,6 +133,21 @@ def head(cursor: Cursor, dialect: Dialect) -> Link | None:
     cursor.execute(dialect.q(HEAD), ())
     rows = cursor.fetchall()
     return link(rows[0]) if rows else None
+
+
+def head_and_last(cursor: Cursor, dialect: Dialect, originator_ids: set[str]) -> tuple[Link | None, dict[str, bytes]]:
+    """The last chain entry, and each of these aggregates' last chained hash."""
+    if not dialect.postgres or len(originator_ids) > 500:
+        return head(cursor, dialect), last_hashes(cursor, dialect, originator_ids)
+    cursor.execute(dialect.q(HEAD_AND_LAST), ([dialect.param(oid) for oid in originator_ids],))
+    top, last = None, {}
+    for row in cursor.fetchall():
+        entry = link(row[1:])
+        if row[0]:
+            top = entry
+        else:
+            last[entry.originator_id] = entry.hash
+    return top, last
 
 
 def last_hashes(cursor: Cursor, dialect: Dialect, originator_ids: Iterable[str]) -> dict[str, bytes]:
