@@ -17,11 +17,12 @@ import typer
 from api.audit.checkpoint_index import read_checkpoints
 from api.audit.checkpoints import BadCheckpoint, checkpoint_file, write_checkpoint
 from api.audit.export import history_lines
+from api.audit.findings import Finding, Report
 from api.audit.keys import MissingKey, load_public_key, public_pem, signing_key
 from api.audit.sealing import seal
 from api.audit.store import audit_store, opened
 from api.audit.tables import head
-from api.audit.verify import Finding, Report, verify
+from api.audit.verify import verify
 from api.settings import Settings
 
 audit = typer.Typer(help="Tamper evidence: verify the history, checkpoint, seal, export.", no_args_is_help=True)

@@ -9,67 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from api.audit.chain import Link, Linker, Stored, display_id
-from api.audit.checkpoint_index import CheckpointIndex, describe
-from api.audit.checkpoints import Mark
+from api.audit.chain import Link, Linker, Stored
+from api.audit.checkpoint_index import CheckpointIndex
+from api.audit.findings import Finding, Report, named
 from api.audit.store import AuditStore
 from api.audit.tables import EVENTS_AFTER, LINK_OF_EVENT, LINKS_AFTER, Cursor, Dialect, link, stored
 
 PAGE = 20_000
 YOUNG = timedelta(seconds=60)
 T = TypeVar("T", Stored, Link)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One event the verification names, and why."""
-
-    kind: str  # altered, removed, reordered, inserted, unsealed
-    position: int
-    aggregate_id: str | None
-    version: int | None
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """As printed by `mentorat audit verify --json`."""
-        return {
-            "kind": self.kind,
-            "aggregate_id": None if self.aggregate_id is None else display_id(self.aggregate_id),
-            "version": self.version,
-            "position": self.position,
-            "detail": self.detail,
-        }
-
-
-@dataclass
-class Report:
-    """What a verification found."""
-
-    events: int = 0
-    head: Link | None = None
-    unsealed: list[Finding] = field(default_factory=list)
-    failure: Finding | None = None
-    checkpoints: CheckpointIndex | None = None
-
-    @property
-    def intact(self) -> bool:
-        """Whether the stored history verified."""
-        return self.failure is None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as one JSON object."""
-        return {
-            "intact": self.intact,
-            "events": self.events,
-            "head": None if self.head is None else {"position": self.head.position, "hash": self.head.hash.hex()},
-            "unsealed": [finding.as_dict() for finding in self.unsealed],
-            "first_bad": None if self.failure is None else self.failure.as_dict(),
-            "checkpoints": None if self.checkpoints is None else describe(self.checkpoints),
-        }
 
 
 class Ahead(Generic[T]):
@@ -107,13 +58,6 @@ def recorded_at(state: bytes) -> datetime | None:
     except (ValueError, KeyError, TypeError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def named(mark: Mark, aggregate_id: str, version: int, detail: str) -> Finding:
-    """An altered event, named as the checkpoint signed it (an anchor mark names no identity: the store's)."""
-    if mark.aggregate_id is None:
-        return Finding("altered", mark.position, aggregate_id, version, detail)
-    return Finding("altered", mark.position, mark.aggregate_id, mark.version, detail)
 
 
 def verify(store: AuditStore, index: CheckpointIndex | None, now: datetime, page: int = PAGE) -> Report:

@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 
 from api.audit.checkpoint_index import CheckpointIndex, read_checkpoints
 from api.audit.checkpoints import write_checkpoint
+from api.audit.findings import Report
 from api.audit.keys import generate, load_public_key, public_pem, signing_key
 from api.audit.sealing import ChainAheadOfEvents, seal
 from api.audit.store import AuditStore, audit_store
-from api.audit.verify import Report, verify
+from api.audit.verify import verify
 from api.settings import Settings
 from application.service import MentoratService
 from tests.integration.tampering import COLUMNS, Raw, Row, flipped, write_history
