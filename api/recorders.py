@@ -156,14 +156,10 @@ class PostgresIdempotentRecorder(IdempotencyLedger, PostgresChainedRecorder):
                 raise IdempotencyKeyInUse
         super()._insert_events(curs, stored_events, **kwargs)
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+    def _complete_insert(self, curs: Cursor[DictRow], ids: Sequence[int], **kwargs: Any) -> None:
         claim = self.pending(kwargs.get("answer"))
         if claim is not None and ids:
             sealed = self.sealed_answer(claim, kwargs["answer"], ids)
             with curs.connection.cursor() as update:
                 update.execute(self._query(COMPLETE), (sealed, claim.record_id, claim.owner))
-        return ids
 

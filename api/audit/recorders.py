@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -58,7 +60,26 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if ids:
-            with curs.connection.cursor(row_factory=tuple_row) as chain:
-                link_inserted(chain, dialect_of(self), inserted(stored_events, ids))
+        try:
+            if ids:
+                with curs.connection.cursor(row_factory=tuple_row) as chain:
+                    link_inserted(chain, dialect_of(self), inserted(stored_events, ids))
+                self._complete_insert(curs, ids, **kwargs)
+        except Exception:
+            # The library catches what this hook raises and re-raises it only after its transaction
+            # block has exited, which would COMMIT the events: abort the transaction in the server first.
+            abort_transaction(curs)
+            raise
         return ids
+
+    def _complete_insert(self, curs: Cursor[DictRow], ids: Sequence[int], **kwargs: Any) -> None:
+        """Write what must commit with the events, once their positions are known (a subclass's hook)."""
+
+
+ABORT = "DO $$ BEGIN RAISE EXCEPTION 'mentorat: the insert was abandoned and rolled back'; END $$"
+
+
+def abort_transaction(curs: Cursor[DictRow]) -> None:
+    """Put the server's transaction in the failed state, so the library's commit becomes a rollback."""
+    with contextlib.suppress(psycopg.Error), curs.connection.cursor() as abort:
+        abort.execute(ABORT)

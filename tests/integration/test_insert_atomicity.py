@@ -1,0 +1,48 @@
+"""A failure while chaining (or completing an idempotency record) rolls the events back on both stores.
+
+The library's PostgreSQL recorder catches what its post-insert hook raises and re-raises it only after
+its transaction block has exited; our recorder aborts the server's transaction first, so nothing commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+
+from api.settings import Settings
+from application.service import MentoratService
+from tests.conftest import postgres_url
+
+
+def event_count(service: MentoratService, settings: Settings) -> int:
+    """How many events the store holds, read past the application."""
+    return len(service.store.recorder.select_notifications(start=1, limit=1_000_000))
+
+
+def drop_the_last_event_as_a_bad_restore_would(service: MentoratService, settings: Settings) -> None:
+    """Delete the newest event row but not its chain entry (and on PostgreSQL wind the sequence back)."""
+    table = service.store.recorder.events_table_name  # type: ignore[attr-defined]
+    top = service.store.position()
+    if settings.uses_postgres:
+        schema = settings.database_schema
+        with psycopg.connect(postgres_url(), autocommit=True) as conn:
+            conn.execute(f'DELETE FROM "{schema}".{table} WHERE notification_id = %s', (top,))
+            sequence = conn.execute(
+                "SELECT pg_get_serial_sequence(%s, 'notification_id')", (f'"{schema}".{table}',)
+            ).fetchone()
+            assert sequence is not None
+            conn.execute("SELECT setval(%s, %s)", (sequence[0], top - 1))
+    else:
+        with sqlite3.connect(settings.data_dir / "mentorat.sqlite3") as conn:
+            conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (top,))  # the position is the rowid
+
+
+def test_an_insert_the_chain_refuses_stores_nothing(service: MentoratService, settings: Settings) -> None:
+    service.participants.create_programme("Programme", "Coordinator", None)
+    drop_the_last_event_as_a_bad_restore_would(service, settings)
+    before = event_count(service, settings)
+    with pytest.raises(Exception):  # noqa: B017 - the store's own error type differs by store
+        service.participants.create_programme("Second programme", "Second coordinator", None)
+    assert event_count(service, settings) == before
