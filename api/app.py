@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from api import openapi, problems
 from api.body import MAX_BODY_BYTES
-from api.idempotency import idempotent
+from api.idempotency import deployment_secret, idempotent
 from api.infrastructure import build_service
 from api.projectors import ReadSide
 from api.routes import meetings, mentorships, participants, reads, system
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         service: MentoratService = build_service(settings, ports)
         app.state.service = service
         app.state.settings = settings
+        app.state.idempotency_secret = deployment_secret(service.store)
         app.state.read_side = read_side = ReadSide(service.store, settings)
         if settings.projections:
             read_side.start()

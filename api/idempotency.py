@@ -14,6 +14,7 @@ transaction, which is what makes a crash between commit and answer harmless):
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import uuid
@@ -29,10 +30,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
-from api.body import MAX_BODY_BYTES
+from api.body import read_capped
+from api.encryption import EncryptedMentorat
+from api.problems import PayloadTooLarge
 from api.settings import Settings
 from application.errors import Unauthenticated
 from application.service import MentoratService
+from application.store import Mentorat
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -96,24 +100,36 @@ def well_formed(key: str) -> bool:
     return 0 < len(key) <= MAX_KEY_LENGTH and all(33 <= ord(c) <= 126 for c in key)
 
 
-def fingerprint(body: bytes) -> str:
-    """The body's hash, JSON compared by value (key order and spacing do not make another body)."""
+def fingerprint(secret: bytes, body: bytes) -> str:
+    """The body's keyed hash (a plain hash of a short text or a name could be guessed), JSON compared by value."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         canonical = body
-    return hashlib.sha256(canonical).hexdigest()
+    return hmac.new(secret, b"body\0" + canonical, hashlib.sha256).hexdigest()
 
 
-def claim_for(caller: str, method: str, path: str, key: str, body: bytes) -> Claim:
-    """The claim of this caller's request: scoped to the caller, method and path."""
+def claim_for(secret: bytes, caller: str, method: str, path: str, key: str, body: bytes) -> Claim:
+    """The claim of this caller's request: scoped to the caller, method and path.
+
+    The record's id and the key sealing its answer are keyed by the deployment's secret (derived from
+    the master key): without it, a guessable Idempotency-Key would let a reader of the store find and
+    open the answer, and a redemption's answer is a bearer token.
+    """
     material = json.dumps([caller, method, path, key]).encode()
     return Claim(
-        record_id=hashlib.sha256(b"record\0" + material).hexdigest(),
-        fingerprint=fingerprint(body),
+        record_id=hmac.new(secret, b"record\0" + material, hashlib.sha256).hexdigest(),
+        fingerprint=fingerprint(secret, body),
         owner=uuid.uuid4().hex,
-        cipher_key=hashlib.sha256(b"answer-key\0" + material).digest(),
+        cipher_key=hmac.new(secret, b"answer-key\0" + material, hashlib.sha256).digest(),
     )
+
+
+def deployment_secret(store: Mentorat) -> bytes:
+    """The secret keying idempotency records: derived from the master key, so it is never stored."""
+    if not isinstance(store, EncryptedMentorat):
+        raise TypeError("the API runs over the store with keys (api.encryption.EncryptedMentorat)")
+    return store.keys.derived_secret("idempotency records")
 
 
 def caller_of(service: MentoratService, request: Request) -> str:
@@ -140,14 +156,17 @@ async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[
         return await call_next(request)
     if not well_formed(key):
         return await refuse_at_commit(request, call_next)
-    body = await request.body()  # Starlette keeps it for the route
-    if len(body) > MAX_BODY_BYTES:
+    try:
+        body = await read_capped(request)  # never more than 256 KiB in memory, chunked or not
+    except PayloadTooLarge:
         return problems.problem(413, "payload-too-large", "Payload too large")
+    request._body = body  # Starlette's middleware request replays a read body to the route from `_body`
     service: MentoratService = request.app.state.service
     settings: Settings = request.app.state.settings
     ledger: Ledger = service.store.recorder  # type: ignore[assignment]
     caller = await run_in_threadpool(caller_of, service, request)
-    claim = claim_for(caller, request.method, request.url.path, key, body)
+    secret: bytes = request.app.state.idempotency_secret
+    claim = claim_for(secret, caller, request.method, request.url.path, key, body)
     found = await run_in_threadpool(
         ledger.claim_key, claim, service.ports.clock(), settings.idempotency_lease_seconds, settings.idempotency_hours
     )

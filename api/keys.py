@@ -109,7 +109,12 @@ class Wrapping:
 
     def __init__(self, master: bytes) -> None:
         self._aead = AESGCM(master)
+        self._master = master
         self.master_id = hmac.new(master, b"mentorat master key id", hashlib.sha256).hexdigest()[:16]
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """HMAC-SHA-256 of the purpose under the master key: a separate secret per purpose."""
+        return hmac.new(self._master, b"mentorat derived secret\0" + purpose.encode(), hashlib.sha256).digest()
 
     def wrap(self, person: UUID, key: bytes) -> bytes:
         nonce = secrets.token_bytes(NONCE_BYTES)
@@ -140,6 +145,10 @@ class KeyRing:
         found = table.any_master_id()
         if found is not None and found != self._wrapping.master_id:
             raise MasterKeyError("the master key does not match the key store (MENTORAT_MASTER_KEY)")
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """A 32-byte secret of this deployment for one purpose, derived from the master key (never stored)."""
+        return self._wrapping.derived_secret(purpose)
 
     def sealer(self, person: UUID) -> AESGCM:
         """The person's key, created if they have none yet; refused once destroyed."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Iterator
@@ -40,6 +42,12 @@ def position(client: TestClient) -> int:
 def slug(response: httpx.Response) -> str:
     assert response.headers["content-type"] == PROBLEM_JSON, response.text
     return str(response.json()["type"]).rsplit("/", 1)[-1]
+
+
+def secret_of(client: TestClient) -> bytes:
+    """The deployment's secret keying idempotency records (derived from the master key)."""
+    secret: bytes = client.app.state.idempotency_secret  # type: ignore[attr-defined]
+    return secret
 
 
 def ledger(client: TestClient) -> IdempotencyLedger:
@@ -93,6 +101,12 @@ def test_secrets_in_answers_replay_but_are_never_stored_in_clear(app_client: Tes
     dumped = b"".join(dump_records(app_client))
     for secret in (invited["code"], redeemed["token"], "invite-1", "redeem-1"):
         assert secret.encode() not in dumped
+    # a reader of the store who guesses the key and the body still cannot name the record or its body:
+    # both are keyed by a secret derived from the master key
+    material = json.dumps(["anonymous", "POST", "/v1/invitations/redemption", "redeem-1"]).encode()
+    body = json.dumps({"code": invited["code"]}, sort_keys=True, separators=(",", ":")).encode()
+    for guess in (hashlib.sha256(b"record\0" + material), hashlib.sha256(material), hashlib.sha256(body)):
+        assert guess.hexdigest().encode() not in dumped
 
 
 def dump_records(client: TestClient) -> Iterator[bytes]:
@@ -138,7 +152,7 @@ def test_a_key_held_by_a_running_request_is_409_until_its_lease_runs_out(
     app_client: TestClient, world: World, clock: FakeClock
 ) -> None:
     body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
-    running = claim_for(world.mentee_id, "POST", meetings_path(world), "held-1", body)
+    running = claim_for(secret_of(app_client), world.mentee_id, "POST", meetings_path(world), "held-1", body)
     assert ledger(app_client).claim_key(running, clock(), 60.0, 24).outcome == "claimed"
     before = position(app_client)
     blocked = schedule(app_client, world, "held-1")
@@ -163,7 +177,7 @@ def test_the_record_commits_with_the_events_so_a_lost_answer_is_replayed(
 ) -> None:
     """The command commits, then the process dies before answering: the retry gets the answer, not a second run."""
     body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
-    claim = claim_for(world.mentee_id, "POST", meetings_path(world), "lost-1", body)
+    claim = claim_for(secret_of(app_client), world.mentee_id, "POST", meetings_path(world), "lost-1", body)
     assert ledger(app_client).claim_key(claim, clock(), 60.0, 24).outcome == "claimed"
     token = current_claim.set(claim)
     try:
@@ -259,3 +273,32 @@ def test_keys_and_answers_never_reach_the_logs(
     assert caplog.records, "the access log writes a line per request"
     for secret in ("log-key-7d1c", invited["code"]):
         assert secret not in text
+
+
+def test_a_chunked_body_over_the_limit_is_refused_after_reading_at_most_256_kib(app_client: TestClient) -> None:
+    """The middleware reads a keyed body capped, as the routes do: a client cannot make it hold more."""
+    app = app_client.app
+    chunk, sent = b"x" * (256 * 1024), {"chunks": 0, "status": 0}
+
+    async def receive() -> dict[str, Any]:
+        sent["chunks"] += 1
+        return {"type": "http.request", "body": chunk, "more_body": sent["chunks"] < 80}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            sent["status"] = message["status"]
+
+    path = "/v1/invitations/redemption"
+    headers = [(b"content-type", b"application/json"), (b"idempotency-key", b"chunked-1")]
+    scope = {
+        "type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "headers": headers, "http_version": "1.1", "scheme": "http", "server": ("test", 80),
+        "client": ("test", 1), "root_path": "", "app": app, "state": {},
+    }  # fmt: skip
+    async def run() -> None:
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    assert app_client.portal is not None
+    app_client.portal.call(run)
+    assert sent["status"] == 413
+    assert sent["chunks"] <= 2
