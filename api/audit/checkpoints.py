@@ -4,6 +4,12 @@ A checkpoint is a block of JSON Lines, meant to be copied to storage the applica
 a header (format, time, key fingerprint, the previous checkpoint's head it continues from), one line
 `[position, aggregate id, version, hash]` per chained event it covers, a line naming its head and count,
 then the signature of the SHA-256 of those lines' exact bytes. A file may hold several blocks.
+
+Nothing is signed on the chain table's word: the links a checkpoint lists are recomputed from the stored
+events by verification's own pass, after the last checkpoint's head (or from the start with `full`). When
+the chain no longer holds that head's hash (the chain was rewritten or truncated since it was signed), or a
+recomputed link differs from the chain, the checkpoint is refused; only an operator's explicit `full`
+signs a chain that no longer continues the last checkpoint.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.audit.chain import Link, display_id
 from api.audit.keys import fingerprint
 from api.audit.store import AuditStore
-from api.audit.tables import LAST_CHECKPOINT, LINKS_AFTER, RECORD_CHECKPOINT, Cursor, link
+from api.audit.tables import LAST_CHECKPOINT, LINK_AT, RECORD_CHECKPOINT, Cursor, link
 
 FORMAT = "mentorat-checkpoint/1"
 PAGE = 50_000
@@ -30,6 +35,18 @@ PAGE = 50_000
 
 class BadCheckpoint(ValueError):
     """A checkpoint file that is malformed or whose signature does not verify."""
+
+
+class CheckpointRefused(RuntimeError):
+    """The chain does not continue what was last signed, or does not verify: nothing is signed.
+
+    Its message names kinds and positions only (never an event's content).
+    """
+
+    def __init__(self, position: int, reason: str, *, rewritten: bool = False) -> None:
+        hint = " (only an explicit --full signs the chain as it now stands)" if rewritten else ""
+        super().__init__(f"checkpoint refused: {reason} at position {position}{hint}")
+        self.position, self.reason = position, reason
 
 
 class Mark(NamedTuple):
@@ -56,28 +73,24 @@ def signed_message(digest: bytes) -> bytes:
     return FORMAT.encode() + b"\n" + digest
 
 
-def links_after(cursor: Cursor, store: AuditStore, after: int | None) -> Iterator[Link]:
-    """Chain entries after a position, in position order, a page at a time."""
-    position = -(2**63) if after is None else after
-    while True:
-        cursor.execute(store.dialect.q(LINKS_AFTER), (position, PAGE))
-        page = [link(row) for row in cursor.fetchall()]
-        yield from page
-        if len(page) < PAGE:
-            return
-        position = page[-1].position
+def continued_from(cursor: Cursor, store: AuditStore) -> Link | None:
+    """The chain entry at the last recorded checkpoint's head (None: no checkpoint yet).
 
-
-def continued_from(cursor: Cursor, store: AuditStore) -> tuple[int, bytes] | None:
-    """The last recorded checkpoint's head, while the chain still holds it (else start over from the start)."""
+    `CheckpointRefused` when the chain no longer holds the hash that checkpoint signed there.
+    """
     cursor.execute(store.dialect.q(LAST_CHECKPOINT), ())
     rows = cursor.fetchall()
     if not rows:
         return None
     position, digest = int(rows[0][0]), bytes(rows[0][1])
-    cursor.execute(store.dialect.q("SELECT hash FROM {chain} WHERE position = ?"), (position,))
+    cursor.execute(store.dialect.q(LINK_AT), (position,))
     held = cursor.fetchall()
-    return (position, digest) if held and bytes(held[0][0]) == digest else None
+    if not held or link(held[0]).hash != digest:
+        reason = (
+            "the chain's hash differs from the signed head" if held else "the chain no longer holds the signed head"
+        )
+        raise CheckpointRefused(position, reason, rewritten=True)
+    return link(held[0])
 
 
 def last_checkpoint_at(store: AuditStore) -> datetime | None:
@@ -91,36 +104,53 @@ def last_checkpoint_at(store: AuditStore) -> datetime | None:
 def write_checkpoint(
     store: AuditStore, key: Ed25519PrivateKey, path: Path, now: datetime, *, full: bool = False
 ) -> Written:
-    """Write a checkpoint of what was chained since the last one (or since the start) to a new file."""
+    """Write a checkpoint of what was chained since the last one (or since the start) to a new file.
+
+    The links are recomputed from the stored events (verification's pass); `CheckpointRefused` if the chain
+    does not continue the last checkpoint (unless `full`) or does not verify, and then no file is left.
+    """
+    from api.audit.verify import Verification  # not at the top: verify's findings import this module
+
     digest, count, head = hashlib.sha256(), 0, None
     path.parent.mkdir(parents=True, exist_ok=True)
-    with store.reading() as cursor, path.open("xb") as out:
-
-        def emit(value: Any) -> None:
-            line = (json.dumps(value, separators=(",", ":")) + "\n").encode()
-            digest.update(line)
-            out.write(line)
-
+    with store.reading() as cursor:
         after = None if full else continued_from(cursor, store)
-        emit(
-            {
-                "checkpoint": FORMAT,
-                "created_at": now.astimezone(UTC).isoformat(),
-                "key": fingerprint(key.public_key()),
-                "after": None if after is None else {"position": after[0], "hash": after[1].hex()},
-            }
-        )
-        for entry in links_after(cursor, store, None if after is None else after[0]):
-            emit([entry.position, display_id(entry.originator_id), entry.version, entry.hash.hex()])
-            count, head = count + 1, entry
-        top = head or (None if after is None else Link(after[0], "", 0, after[1], None))
-        emit({"head": None if top is None else {"position": top.position, "hash": top.hash.hex()}, "events": count})
-        signature = key.sign(signed_message(digest.digest()))
-        out.write((json.dumps({"signature": base64.b64encode(signature).decode()}) + "\n").encode())
+        out = path.open("xb")
+        try:
+            with out:
+
+                def emit(value: Any) -> None:
+                    line = (json.dumps(value, separators=(",", ":")) + "\n").encode()
+                    digest.update(line)
+                    out.write(line)
+
+                emit(
+                    {
+                        "checkpoint": FORMAT,
+                        "created_at": now.astimezone(UTC).isoformat(),
+                        "key": fingerprint(key.public_key()),
+                        "after": None if after is None else {"position": after.position, "hash": after.hash.hex()},
+                    }
+                )
+                walk = Verification(cursor, store.dialect, None, now, PAGE, start=after)
+                for entry in walk.verified():
+                    emit([entry.position, display_id(entry.originator_id), entry.version, entry.hash.hex()])
+                    count, head = count + 1, entry
+                failure = walk.report.failure
+                if failure is not None:
+                    raise CheckpointRefused(failure.position, f"the chain does not verify ({failure.kind})")
+                top = head or after
+                summary = None if top is None else {"position": top.position, "hash": top.hash.hex()}
+                emit({"head": summary, "events": count})
+                signature = key.sign(signed_message(digest.digest()))
+                out.write((json.dumps({"signature": base64.b64encode(signature).decode()}) + "\n").encode())
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
     if top is not None:
         with store.writing() as cursor:
             cursor.execute(store.dialect.q(RECORD_CHECKPOINT), (_micros(now), top.position, top.hash, count))
-    return Written(path, None if after is None else after[0], None if top is None else top.position, count)
+    return Written(path, None if after is None else after.position, None if top is None else top.position, count)
 
 
 def checkpoint_file(directory: Path, now: datetime) -> Path:

@@ -1,7 +1,8 @@
 """`mentorat audit verify|checkpoint|seal|public-key|export`: parse, call `api.audit`, print.
 
-Exit status: 0 the history verified; 1 it did not (or the mentorship is unknown); 2 a usage or key
-problem; 3 a checkpoint file is malformed or its signature does not verify with the public key.
+Exit status: 0 the history verified; 1 it did not (or the mentorship is unknown, or a checkpoint was refused:
+the chain does not continue the last checkpoint, or does not verify); 2 a usage or key problem; 3 a checkpoint
+file is malformed or its signature does not verify with the public key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from uuid import UUID
 import typer
 
 from api.audit.checkpoint_index import read_checkpoints
-from api.audit.checkpoints import BadCheckpoint, checkpoint_file, write_checkpoint
+from api.audit.checkpoints import BadCheckpoint, CheckpointRefused, checkpoint_file, write_checkpoint
 from api.audit.export import history_lines
 from api.audit.findings import Finding, Report
 from api.audit.keys import MissingKey, load_public_key, public_pem, signing_key
@@ -85,7 +86,13 @@ def verify_command(
 @audit.command("checkpoint")
 def checkpoint_command(
     out: Annotated[Path | None, typer.Option(help="A new file (default: one in the checkpoint directory).")] = None,
-    full: Annotated[bool, typer.Option("--full", help="Cover the whole chain, not only since the last.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Cover the whole chain, not only since the last; also signs a chain that no longer continues it.",
+        ),
+    ] = False,
     as_json: JSON = False,
 ) -> None:
     """Write a signed checkpoint of the chain since the last one."""
@@ -102,6 +109,10 @@ def checkpoint_command(
         except FileExistsError:
             typer.echo("error: the output file exists (checkpoints are never overwritten)", err=True)
             raise typer.Exit(2) from None
+        except CheckpointRefused as error:
+            refused = {"refused": str(error), "position": error.position}
+            typer.echo(json.dumps(refused) if as_json else f"error: {error}", err=not as_json)
+            raise typer.Exit(1) from None
     summary = {"path": str(written.path), "after": written.after, "head": written.head, "events": written.events}
     typer.echo(json.dumps(summary) if as_json else f"checkpoint {written.path}: {written.events} events")
 

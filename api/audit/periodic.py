@@ -3,7 +3,10 @@
 Every tick it chains events a foreign writer left unchained (an older release during an upgrade);
 once `MENTORAT_CHECKPOINT_MINUTES` have passed since the last recorded checkpoint (or since this
 process started, on a store that has none), it writes a signed checkpoint to the checkpoint directory.
-A failure is logged by its type and retried at the next tick; nothing here can stop the projectors.
+A failure is logged by its type and retried at the next tick; nothing here can stop the projectors. A
+refused checkpoint (the chain no longer continues the last one, or does not verify) is logged by its type
+and position only, and refused again (and logged) at every tick: only an operator's
+`mentorat audit checkpoint --full` starts a new series.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from api.audit.checkpoints import checkpoint_file, last_checkpoint_at, write_checkpoint
+from api.audit.checkpoints import CheckpointRefused, checkpoint_file, last_checkpoint_at, write_checkpoint
 from api.audit.keys import MissingKey, signing_key
 from api.audit.sealing import seal
 from api.audit.store import AuditStore
@@ -55,6 +58,12 @@ def run_periodically(
     while not stop.wait(interval):
         try:
             tick(store, settings, started, now())
+        except CheckpointRefused as error:  # by type and position: never the store's content
+            log.error(
+                "checkpoint refused (%s at position %d); refused again until --full",
+                type(error).__name__,
+                error.position,
+            )
         except MissingKey as error:
             if not warned:
                 log.warning("no periodic checkpoints: %s", error)

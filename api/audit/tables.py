@@ -31,6 +31,8 @@ EVENTS_OF_AGGREGATE = (
     "SELECT {pos}, originator_id, originator_version, topic, state FROM {events} WHERE originator_id = ? "
     "ORDER BY originator_version"
 )
+AGGREGATE_HASH_AT = "SELECT hash FROM {chain} WHERE originator_id = ? AND position <= ? ORDER BY position DESC LIMIT 1"
+LINK_AT = "SELECT {links} FROM {chain} WHERE position = ?"
 LINK_OF_EVENT = "SELECT {links} FROM {chain} WHERE originator_id = ? AND originator_version = ?"
 INSERT_LINK = "INSERT INTO {chain} ({links}) VALUES (?, ?, ?, ?, ?)"
 LAST_CHECKPOINT = (

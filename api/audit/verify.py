@@ -3,6 +3,11 @@
 The first event that was altered, removed, reordered or inserted is named by aggregate id, version and
 position (from its chain entry or a signed checkpoint, which still hold what was there). Events after the
 chain's head without an entry are the unsealed tail: reported while younger than 60 s, failed after.
+A chain entry whose hash matches its event but whose aggregate id or version does not is altered (the
+hash binds the event's identity, so the event is named as stored).
+
+The same pass, started after a checkpoint's head, is what the checkpointer signs: `Verification.verified()`
+yields each link recomputed from the stored event, never the chain table's stored hash.
 """
 
 from __future__ import annotations
@@ -12,11 +17,20 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from api.audit.chain import Link, Linker, Stored
+from api.audit.chain import Link, Linker, Stored, display_id
 from api.audit.checkpoint_index import CheckpointIndex
 from api.audit.findings import Finding, Report, named
 from api.audit.store import AuditStore
-from api.audit.tables import EVENTS_AFTER, LINK_OF_EVENT, LINKS_AFTER, Cursor, Dialect, link, stored
+from api.audit.tables import (
+    AGGREGATE_HASH_AT,
+    EVENTS_AFTER,
+    LINK_OF_EVENT,
+    LINKS_AFTER,
+    Cursor,
+    Dialect,
+    link,
+    stored,
+)
 
 PAGE = 20_000
 YOUNG = timedelta(seconds=60)
@@ -39,9 +53,9 @@ class Ahead(Generic[T]):
         return row
 
 
-def pages(cursor: Cursor, dialect: Dialect, query: str, size: int) -> Iterator[Any]:
-    """Rows after each page's last position, `size` at a time."""
-    position = -(2**63)
+def pages(cursor: Cursor, dialect: Dialect, query: str, size: int, after: int = -(2**63)) -> Iterator[Any]:
+    """Rows after a position, then after each page's last position, `size` at a time."""
+    position = after
     while True:
         cursor.execute(dialect.q(query), (position, size))
         rows: list[Any] = cursor.fetchall()
@@ -69,17 +83,36 @@ def verify(store: AuditStore, index: CheckpointIndex | None, now: datetime, page
 class Verification:
     """One pass: recompute every link from the stored bytes, compare with the chain and the checkpoints."""
 
-    def __init__(self, cursor: Cursor, dialect: Dialect, index: CheckpointIndex | None, now: datetime, page: int):
-        self.cursor, self.dialect, self.now = cursor, dialect, now
-        self.events = Ahead(stored(row) for row in pages(cursor, dialect, EVENTS_AFTER, page))
-        self.links = Ahead(link(row) for row in pages(cursor, dialect, LINKS_AFTER, page))
+    def __init__(
+        self,
+        cursor: Cursor,
+        dialect: Dialect,
+        index: CheckpointIndex | None,
+        now: datetime,
+        page: int,
+        start: Link | None = None,
+    ):
+        """From the start of the history, or after `start` (a chain entry already vouched for: a checkpoint's head)."""
+        after = -(2**63) if start is None else start.position
+        self.cursor, self.dialect, self.now, self.start = cursor, dialect, now, start
+        self.events = Ahead(stored(row) for row in pages(cursor, dialect, EVENTS_AFTER, page, after))
+        self.links = Ahead(link(row) for row in pages(cursor, dialect, LINKS_AFTER, page, after))
         self.index = index or CheckpointIndex()
         self.mark, self.range = 0, 0
-        self.linker = Linker(None)
+        self.linker = Linker(start)
         self.report = Report(checkpoints=index)
 
     def run(self) -> Report:
         """Walk every position that holds an event, a chain entry or a checkpoint mark."""
+        for _ in self.verified():
+            pass
+        return self.report
+
+    def verified(self) -> Iterator[Link]:
+        """Each event's link as recomputed from its stored bytes, once it matched its chain entry (and marks).
+
+        Stops at the first finding, left in `self.report.failure`.
+        """
         while self.report.failure is None:
             upcoming = [row.position for row in (self.events.current, self.links.current) if row is not None]
             position = min(upcoming) if upcoming else None
@@ -94,26 +127,38 @@ class Verification:
                 self.report.failure = Finding("removed", position, entry.originator_id, entry.version, "not stored")
             else:
                 self.report.failure = self.chained(event, entry)
-        return self.report
+                if self.report.failure is None and self.report.head is not None:
+                    yield self.report.head
 
     def chained(self, event: Stored, entry: Link) -> Finding | None:
         """Check one event against its chain entry and the checkpoints' marks at its position."""
         head = self.linker.head
         before = None if head is None else head.position
         if entry.previous_position != before:
-            if entry.previous_position is not None and (before is None or entry.previous_position > before):
-                return self.removed_unchained(entry.previous_position, event.position)
+            back = entry.previous_position
+            if back is not None and (before is None or back > before) and back < event.position:
+                return self.removed_unchained(back, event.position)
             return Finding("altered", event.position, entry.originator_id, entry.version, "chain entry out of order")
+        self.recall_aggregate(event.originator_id)
         new = self.linker.link(event)
         if new.hash != entry.hash:
             elsewhere = self.chained_elsewhere(event)
             kind = "reordered" if elsewhere is not None and elsewhere != event.position else "altered"
             return Finding(kind, event.position, entry.originator_id, entry.version, "stored bytes differ from chain")
+        if (entry.originator_id, entry.version) != (event.originator_id, event.version):
+            # The hash binds the event's identity: the event is as chained, its entry's identity was rewritten
+            return Finding("altered", event.position, event.originator_id, event.version, "chain entry's identity")
         listed = False
         for mark in self.marks_at(event.position):
             listed = listed or mark.aggregate_id is not None
             if mark.hash != new.hash:
                 return named(mark, entry.originator_id, entry.version, "differs from the signed checkpoint")
+            if mark.aggregate_id is not None and (mark.aggregate_id, mark.version) != (
+                display_id(event.originator_id),
+                event.version,
+            ):
+                detail = "the signed checkpoint lists another identity here"
+                return Finding("altered", event.position, event.originator_id, event.version, detail)
         if not listed and self.covered(event.position):
             return Finding("inserted", event.position, event.originator_id, event.version, "not in its checkpoint")
         self.report.events += 1
@@ -141,6 +186,16 @@ class Verification:
         return Finding(
             "removed", position, None, None, f"removed with its chain entry (the entry at {seen_at} follows it)"
         )
+
+    def recall_aggregate(self, originator_id: str) -> None:
+        """Started after a checkpoint's head: the aggregate's last hash at or before it, from the chain, once."""
+        if self.start is None or originator_id in self.linker.last:
+            return
+        query = self.dialect.q(AGGREGATE_HASH_AT)
+        self.cursor.execute(query, (self.dialect.param(originator_id), self.start.position))
+        rows = self.cursor.fetchall()
+        if rows:
+            self.linker.last[originator_id] = bytes(rows[0][0])
 
     def chained_elsewhere(self, event: Stored) -> int | None:
         """The position the chain gives this event's identity, if any."""

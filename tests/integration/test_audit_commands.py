@@ -6,6 +6,7 @@ Both stores. The CLI is invoked through typer's runner with the process's own se
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,9 +21,11 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from typer.testing import CliRunner
 
 from api.audit.checkpoint_index import read_checkpoints
+from api.audit.checkpoints import CheckpointRefused
 from api.audit.export import history_lines
 from api.audit.keys import generate, load_public_key, signing_key
-from api.audit.periodic import tick
+from api.audit.periodic import run_periodically, tick
+from api.audit.sealing import seal
 from api.audit.store import AuditStore, audit_store
 from api.audit.verify import verify
 from api.cli import app
@@ -257,3 +260,73 @@ def test_the_projector_process_writes_checkpoints_periodically(
     written = next(often.checkpoints_path.iterdir())
     public = signing_key(often).public_key()
     assert verify(audit_store(service.store.recorder), read_checkpoints([written], public), datetime.now(UTC)).intact
+
+
+def test_a_chain_recomputed_after_a_checkpoint_is_refused_until_the_operator_asks_for_full(
+    operator: Settings, service: MentoratService, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_history(service, clock)
+    store = audit_store(service.store.recorder)
+    first = audit("checkpoint", "--json")
+    assert first.exit_code == 0, first.output
+    head = one_json(first)["head"]
+    raw = Raw(operator)
+    try:  # the tamperer alters one event and recomputes the chain consistently from it on
+        row = raw.rows()[9]
+        raw.set(row.position, "state", flipped(row.state, 3, 0x20))
+        raw.delete_links(from_position=row.position)
+    finally:
+        raw.close()
+    seal(store)
+    assert verify(store, None, datetime.now(UTC)).intact  # the chain alone cannot tell
+    before = sorted(operator.checkpoints_path.iterdir())
+    refused = audit("checkpoint")
+    assert refused.exit_code == 1
+    assert refused.stdout == "" and len(refused.stderr.splitlines()) == 1
+    assert f"at position {head}" in refused.stderr and "--full" in refused.stderr
+    as_json = audit("checkpoint", "--json")
+    assert as_json.exit_code == 1 and one_json(as_json)["position"] == head
+    assert sorted(operator.checkpoints_path.iterdir()) == before  # nothing signed, no file left
+    # The periodic writer refuses too, at every tick, and logs the type and position only
+    every = operator.model_copy(update={"checkpoint_minutes": 0.01})
+    later = datetime.now(UTC) + timedelta(hours=1)
+    for _ in range(2):
+        with pytest.raises(CheckpointRefused):
+            tick(store, every, started=later, now=later)
+    stop = threading.Event()
+    with caplog.at_level(logging.ERROR, logger="mentorat.audit"):
+        writer = threading.Thread(target=run_periodically, args=(store, every, stop, lambda: later))
+        writer.start()
+        time.sleep(1.5)
+        stop.set()
+        writer.join()
+    logged = [record.getMessage() for record in caplog.records if record.name == "mentorat.audit"]
+    assert logged and all(message.startswith("checkpoint refused (CheckpointRefused at position") for message in logged)
+    assert all(str(head) in message and "marker" not in message for message in logged)
+    assert sorted(operator.checkpoints_path.iterdir()) == before
+    # Only the operator's explicit --full signs the chain as it now stands
+    full = audit("checkpoint", "--full", "--json")
+    assert full.exit_code == 0, full.output
+    assert one_json(full)["after"] is None and one_json(full)["events"] == stored_count(operator)
+    assert audit("checkpoint", "--json").exit_code == 0  # and the series continues from it
+
+
+def test_a_checkpoint_recomputes_the_links_since_the_last_one_instead_of_trusting_the_chain(
+    operator: Settings, service: MentoratService, clock: FakeClock
+) -> None:
+    write_history(service, clock)
+    assert audit("checkpoint").exit_code == 0
+    for number in range(3):
+        service.participants.create_programme(f"After {number}", "Coordinator", None)
+    raw = Raw(operator)
+    try:  # a stored hash added since the last checkpoint is rewritten (the chain alone is now inconsistent)
+        row = raw.rows()[-4]
+        found = raw.run(f"SELECT hash FROM {raw.chain} WHERE position = ?", (row.position,))
+        raw.run(
+            f"UPDATE {raw.chain} SET hash = ? WHERE position = ?", (flipped(bytes(found[0][0]), 0, 1), row.position)
+        )
+    finally:
+        raw.close()
+    refused = audit("checkpoint", "--json")
+    assert refused.exit_code == 1
+    assert one_json(refused)["position"] == row.position and "does not verify" in one_json(refused)["refused"]

@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import HealthCheck, assume, given
@@ -18,7 +20,7 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from api.audit.checkpoint_index import CheckpointIndex, read_checkpoints
-from api.audit.checkpoints import write_checkpoint
+from api.audit.checkpoints import CheckpointRefused, Mark, write_checkpoint
 from api.audit.findings import Report
 from api.audit.keys import generate, load_public_key, public_pem, signing_key
 from api.audit.sealing import ChainAheadOfEvents, seal
@@ -30,6 +32,7 @@ from tests.integration.tampering import COLUMNS, Raw, Row, flipped, write_histor
 from tests.support import FakeClock
 
 EXAMPLES = int(os.environ.get("MENTORAT_FUZZ_EXAMPLES", "25"))
+CHAIN_COLUMNS = ("originator_id", "originator_version", "hash", "previous_position", "position")
 
 
 @pytest.fixture
@@ -108,6 +111,80 @@ def test_one_flipped_byte_in_any_column_names_the_event(
     finally:
         raw.set(value if column == "position" else row.position, column, original)
     assert checked(store).intact
+
+
+def chain_entry(raw: Raw, position: int) -> dict[str, Any]:
+    """The chain entry at a position, by column."""
+    found = raw.run(f"SELECT {', '.join(CHAIN_COLUMNS)} FROM {raw.chain} WHERE position = ?", (position,))
+    return dict(zip(CHAIN_COLUMNS, found[0], strict=True))
+
+
+def set_chain(raw: Raw, position: int, column: str, value: Any) -> None:
+    """Overwrite one column of the chain entry at a position."""
+    raw.run(f"UPDATE {raw.chain} SET {column} = ? WHERE position = ?", (value, position))
+
+
+def another_id(raw: Raw) -> Any:
+    """A fresh aggregate id, as the store's originator_id column takes it."""
+    return uuid4() if raw.postgres else uuid4().hex
+
+
+@given(
+    pick=st.integers(1, 10_000),
+    column=st.sampled_from(CHAIN_COLUMNS),
+    index=st.integers(0, 10_000),
+    mask=st.integers(1, 255),
+)
+@examples(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_one_flipped_byte_in_any_column_of_a_chain_entry_names_the_event(
+    store: AuditStore, raw: Raw, pick: int, column: str, index: int, mask: int
+) -> None:
+    rows = raw.rows()
+    row = rows[1 + pick % (len(rows) - 1)]  # the first entry's previous_position is NULL: nothing to flip
+    original = chain_entry(raw, row.position)[column]
+    value = flipped(bytes(original) if column == "hash" else original, index, mask)
+    if column == "position":
+        assume(value not in {r.position for r in rows})
+    if column == "originator_id" and not raw.postgres:
+        value = flipped(UUID(hex=original), index, mask).hex  # stays 32 hex digits, as the recorder writes it
+    set_chain(raw, row.position, column, value)
+    try:
+        report = checked(store)
+        if column == "position":  # the entry moved away from its event: the identity is the event's
+            assert named(report)[:2] == identity(row)[:2]
+        else:
+            assert named(report) == identity(row)
+            assert report.failure is not None and report.failure.kind == "altered"
+    finally:
+        set_chain(raw, value if column == "position" else row.position, column, original)
+    assert checked(store).intact
+
+
+@pytest.mark.parametrize("column", ["originator_id", "originator_version"])
+def test_a_chain_entry_given_another_identity_is_named_by_the_event_and_never_signed(
+    signer: Settings, store: AuditStore, raw: Raw, column: str
+) -> None:
+    row = raw.rows()[9]
+    set_chain(raw, row.position, column, another_id(raw) if column == "originator_id" else 99)
+    report = checked(store)
+    assert named(report) == identity(row)
+    assert report.failure is not None and report.failure.kind == "altered"
+    # A checkpoint recomputes what it signs from the events: it refuses, naming the position, and leaves no file
+    with pytest.raises(CheckpointRefused) as refused:
+        write_checkpoint(store, signing_key(signer), signer.checkpoints_path / "x.jsonl", datetime.now(UTC), full=True)
+    assert refused.value.position == row.position
+    assert not (signer.checkpoints_path / "x.jsonl").exists()
+
+
+def test_a_checkpoint_mark_naming_another_identity_is_caught(signer: Settings, store: AuditStore, raw: Raw) -> None:
+    signed = checkpoint(signer, store, "signed.jsonl")
+    row = raw.rows()[6]
+    at = next(i for i, mark in enumerate(signed.marks) if mark.position == row.position and mark.aggregate_id)
+    mark = signed.marks[at]
+    signed.marks[at] = Mark(mark.position, str(uuid4()), mark.version, mark.hash)  # same hash, false identity
+    assert named(checked(store, signed)) == identity(row)
+    signed.marks[at] = Mark(mark.position, mark.aggregate_id, 99, mark.hash)
+    assert named(checked(store, signed)) == identity(row)
 
 
 def test_a_deleted_event_is_named_by_its_chain_entry(store: AuditStore, raw: Raw) -> None:
