@@ -65,15 +65,25 @@ def postgres_env(url: str, settings: Settings, libpq_env: Mapping[str, str] | No
     return env
 
 
+# The library merges the process environment under ours. Its insert functions would bypass our recorders'
+# insert hooks (the chain, idempotency records) and snapshots would hold sealed state, so these keys are
+# pinned, not inherited (a whole-event CIPHER_KEY or compressor may still be added on top of the sealing).
+PINNED = {
+    "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
+    "IS_SNAPSHOTTING_ENABLED": "no",
+    "MAPPER_TOPIC": MAPPER_TOPIC,
+}
+
+
 def store_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing environment for the configured store; its mapper seals confidential fields."""
     if settings.database_url:
-        return {**postgres_env(settings.database_url, settings), "MAPPER_TOPIC": MAPPER_TOPIC}
+        return {**postgres_env(settings.database_url, settings), **PINNED}
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
+        **PINNED,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": "api.recorders:SQLiteIdempotentRecorder",
-        "MAPPER_TOPIC": MAPPER_TOPIC,
         "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
         "SQLITE_LOCK_TIMEOUT": "10",
     }

@@ -57,3 +57,17 @@ def test_a_wrong_url_is_refused_without_repeating_it(url: str) -> None:
     with pytest.raises(ConfigurationError) as refused:
         postgres_env(url, Settings(), libpq_env={})
     assert "s3cretpw" not in str(refused.value)
+
+
+def test_the_process_environment_cannot_switch_off_the_recorders_hooks_or_the_sealing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library merges os.environ under our keys: these must stay ours whatever the environment says."""
+    monkeypatch.setenv("POSTGRES_ENABLE_DB_FUNCTIONS", "y")
+    monkeypatch.setenv("IS_SNAPSHOTTING_ENABLED", "y")
+    monkeypatch.setenv("MAPPER_TOPIC", "eventsourcing.persistence:Mapper")
+    for settings in (Settings(data_dir=tmp_path, database_url=None), Settings(database_url="postgresql://u@h/db")):
+        env = store_env(settings)
+        assert env["POSTGRES_ENABLE_DB_FUNCTIONS"] == "no"
+        assert env["IS_SNAPSHOTTING_ENABLED"] == "no"
+        assert env["MAPPER_TOPIC"] == "api.encryption:FieldMapper"
