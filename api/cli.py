@@ -76,12 +76,12 @@ def erase(participant_id: Annotated[str, typer.Argument(help="The participant's 
     """Erase a person: record the erasure, then destroy their data key (their name and texts become unreadable)."""
     service = build_service(Settings())
     try:
-        service.participants.erase(_uuid(participant_id))
+        result = service.participants.erase(_uuid(participant_id))
     except DomainError as error:
         fail(error)
     finally:
         service.close()
-    typer.echo("erased")
+    typer.echo("already erased; data key destroyed" if result.data.get("already_erased") else "erased")
 
 
 @app.command()

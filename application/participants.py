@@ -133,11 +133,13 @@ class ParticipantCommands:
         """Operator: record a person's erasure, then destroy their data key (crypto-shredding).
 
         The event comes first: a key destroyed without it would leave a person unreadable but not erased.
-        Erasing again is refused, after destroying the key once more (completing an interrupted erasure).
+        Erasing again records nothing and destroys the key once more (completing an interrupted erasure);
+        its answer says so (`already_erased`).
         """
         participant = self.store.load(Participant, participant_id)
         if participant.erased:
             self.store.forget(participant_id)
+            return CommandResult(participant.id, participant.version, self.store.position(), {"already_erased": True})
         participant.erase(Actor.operator(), self.ports.clock())
         result = self.store.execute(participant)
         self.store.forget(participant_id)
