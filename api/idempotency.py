@@ -13,6 +13,7 @@ transaction, which is what makes a crash between commit and answer harmless):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -90,6 +91,9 @@ class Ledger(Protocol):
 
     def release_key(self, claim: Claim) -> None:
         """Forget a record this request still holds (its command did not succeed)."""
+
+    def renew_key(self, claim: Claim, now: datetime, lease_seconds: float) -> None:
+        """Extend the lease of a record this request still holds."""
 
 
 current_claim: ContextVar[Claim | MalformedKey | None] = ContextVar("current_claim", default=None)
@@ -176,7 +180,11 @@ async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[
         return problems.problem(422, "idempotency-key-reused", "Idempotency-Key reused with another request")
     if found.outcome != "claimed":
         return in_use()
-    return await run_claimed(request, call_next, ledger, claim)
+    renewing = renew_while_running(ledger, claim, service.ports.clock, settings.idempotency_lease_seconds)
+    try:
+        return await run_claimed(request, call_next, ledger, claim)
+    finally:
+        renewing.cancel()
 
 
 async def refuse_at_commit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -196,6 +204,19 @@ def in_use() -> Response:
     response = problems.problem(409, "idempotency-key-in-use", "Idempotency-Key in use")
     response.headers["Retry-After"] = "1"
     return response
+
+
+def renew_while_running(
+    ledger: Ledger, claim: Claim, clock: Callable[[], datetime], lease_seconds: float
+) -> asyncio.Task[None]:
+    """Keep the claim's lease alive while its command runs: the key is held as long as the request runs."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(lease_seconds / 3)
+            await run_in_threadpool(ledger.renew_key, claim, clock(), lease_seconds)
+
+    return asyncio.get_running_loop().create_task(renew())
 
 
 async def run_claimed(

@@ -38,6 +38,7 @@ TAKE = (
 )
 LOOK = "SELECT fingerprint, state, answer FROM {t} WHERE record_id = ?"
 RELEASE = "DELETE FROM {t} WHERE record_id = ? AND owner = ? AND state = 'running'"
+RENEW = "UPDATE {t} SET lease_until = ? WHERE record_id = ? AND owner = ? AND state = 'running'"
 HOLD = "UPDATE {t} SET state = 'committing' WHERE record_id = ? AND owner = ? AND state = 'running' RETURNING owner"
 COMPLETE = "UPDATE {t} SET state = 'done', answer = ? WHERE record_id = ? AND owner = ?"
 
@@ -74,6 +75,10 @@ class IdempotencyLedger:
     def release_key(self, claim: Claim) -> None:
         """Forget a record this request still holds."""
         self._execute([(RELEASE, (claim.record_id, claim.owner))])
+
+    def renew_key(self, claim: Claim, now: datetime, lease_seconds: float) -> None:
+        """Extend the lease of a record this request still holds (its command is still running)."""
+        self._execute([(RENEW, (micros(now) + int(lease_seconds * 1_000_000), claim.record_id, claim.owner))])
 
     @staticmethod
     def pending(answer: Any) -> Claim | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -15,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.idempotency import IdempotencyKeyInUse, claim_for, current_claim
+from api.idempotency import IdempotencyKeyInUse, claim_for, current_claim, renew_while_running
 from api.recorders import IdempotencyLedger
 from api.settings import Settings
 from application.store import CommandResult
@@ -302,3 +303,24 @@ def test_a_chunked_body_over_the_limit_is_refused_after_reading_at_most_256_kib(
     app_client.portal.call(run)
     assert sent["status"] == 413
     assert sent["chunks"] <= 2
+
+
+def test_a_running_command_keeps_its_key_past_the_first_lease(
+    app_client: TestClient, world: World, clock: FakeClock
+) -> None:
+    """The lease is renewed while the command runs: a retry after the first lease's end still finds it held."""
+    body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
+    running = claim_for(secret_of(app_client), world.mentee_id, "POST", meetings_path(world), "slow-1", body)
+    assert ledger(app_client).claim_key(running, clock(), 0.3, 24).outcome == "claimed"
+
+    async def a_slow_command() -> None:
+        renewing = renew_while_running(ledger(app_client), running, clock, 0.3)
+        clock.advance(seconds=10)  # far past the first lease
+        await asyncio.sleep(0.25)  # a renewal every 0.1 s meanwhile
+        renewing.cancel()
+
+    asyncio.run(a_slow_command())
+    retry = claim_for(secret_of(app_client), world.mentee_id, "POST", meetings_path(world), "slow-1", body)
+    assert ledger(app_client).claim_key(retry, clock(), 0.3, 24).outcome == "in-use"
+    clock.advance(seconds=1)  # the command died: no more renewals, the lease runs out
+    assert ledger(app_client).claim_key(retry, clock(), 0.3, 24).outcome == "claimed"
