@@ -29,8 +29,11 @@ def get_service(request: Request) -> MentoratService:
 Service = Annotated[MentoratService, Depends(get_service)]
 
 
-def get_caller(service: Service, authorization: Annotated[str | None, Header()] = None) -> Caller:
+def get_caller(request: Request, service: Service, authorization: Annotated[str | None, Header()] = None) -> Caller:
     """The participant whose bearer token came with the request (401 otherwise)."""
+    already: Caller | None = getattr(request.state, "caller", None)  # authenticated by the idempotency middleware
+    if already is not None:
+        return already
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated

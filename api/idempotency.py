@@ -142,9 +142,11 @@ def caller_of(service: MentoratService, request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         return ANONYMOUS
     try:
-        return str(service.participants.authenticate(token.strip()).id)
+        caller = service.participants.authenticate(token.strip())
     except Unauthenticated:
         return ANONYMOUS
+    request.state.caller = caller  # the route's `get_caller` takes it from here instead of authenticating again
+    return str(caller.id)
 
 
 def replay(answer: dict[str, Any]) -> Response:
