@@ -182,7 +182,8 @@ class EncryptedMentorat(Mentorat):
         mapper = super().construct_mapper()
         if not isinstance(mapper, FieldMapper):
             raise TypeError("MAPPER_TOPIC must name api.encryption:FieldMapper")
-        return mapper.with_keys(self.keys)
+        mapper.keys = self.keys  # a fresh mapper of this store's own: no copy needed
+        return mapper
 
     def forget(self, person_id: UUID) -> None:
         self.keys.destroy(person_id)

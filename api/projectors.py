@@ -188,7 +188,7 @@ class ReadSide:
 
     def connect_args(self) -> dict[str, Any]:
         """psycopg connection arguments from the store's environment."""
-        return dict(connect_args(self.env))
+        return connect_args(self.env)
 
     def close(self) -> None:
         """Stop following and release the read side's connections."""

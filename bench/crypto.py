@@ -26,13 +26,14 @@ import psycopg
 from pydantic import SecretStr
 
 from api.encryption import keyless
-from api.infrastructure import build_service, key_schema, store_env
+from api.infrastructure import build_service, ensure_schema, key_schema, store_env
 from api.keys import new_master_key
 from api.projectors import ReadSide
 from api.settings import Settings
 from application.access import Caller
 from application.service import MentoratService
 from application.store import Mentorat
+from bench.commands import timed
 from bench.population import populate
 
 PG_URL = os.environ.get("MENTORAT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -78,9 +79,7 @@ def settings_pairs() -> Iterator[dict[str, tuple[Settings, Settings]]]:
 def plain_service(settings: Settings) -> MentoratService:
     """The same store with the library's mapper: nothing sealed."""
     env = {key: value for key, value in store_env(settings).items() if key != "MAPPER_TOPIC"}
-    if settings.database_schema:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {settings.database_schema}")
+    ensure_schema(env)
     return MentoratService(Mentorat(env=env))
 
 
@@ -115,12 +114,7 @@ def content_commands(service: MentoratService, mentor: Caller, mentee: Caller, m
         lambda: m.raise_dispute(mentee, mid, TEXT),
         lambda: m.report_satisfaction(mentor, mid, 5, TEXT),
     ]
-    times = []
-    for step in steps:
-        started = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - started)
-    return times
+    return [timed(step) for step in steps]
 
 
 def commands(sealed: MentoratService, plain: MentoratService, pairs: int) -> tuple[list[float], list[float]]:
@@ -152,9 +146,7 @@ def write(store: Mentorat, events: Sequence[Any], chunk: int = 500) -> float:
 
 def rebuild_seconds(read_side: ReadSide) -> float:
     """Every read model dropped and rebuilt from the whole history."""
-    started = time.perf_counter()
-    read_side.rebuild()
-    return time.perf_counter() - started
+    return timed(read_side.rebuild)
 
 
 def decode_seconds(mapper: Any, notifications: Sequence[Any]) -> float:

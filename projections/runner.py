@@ -100,8 +100,8 @@ class Follower:
         guess = self._reached
         position, more = self._advance(self.view.position() if guess is None else guess)
         if guess is not None and position == guess and not more:  # nothing new: was the model reset meanwhile?
-            recorded = self.view.position()
-            position, more = (recorded, True) if recorded != guess else (position, False)
+            position = self.view.position()
+            more = position != guess
         while more:
             position, more = self._advance(position)
         self._reached = position
