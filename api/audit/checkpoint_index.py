@@ -17,8 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from api.audit.checkpoints import FORMAT, BadCheckpoint, Mark, signed_message
 from api.audit.keys import fingerprint
-
-LOWEST = -(2**63)
+from api.audit.tables import LOWEST
 
 
 @dataclass

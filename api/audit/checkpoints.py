@@ -28,6 +28,7 @@ from api.audit.chain import Link, display_id
 from api.audit.keys import fingerprint
 from api.audit.store import AuditStore
 from api.audit.tables import LAST_CHECKPOINT, LINK_AT, RECORD_CHECKPOINT, Cursor, link
+from api.recorders import micros
 
 FORMAT = "mentorat-checkpoint/1"
 PAGE = 50_000
@@ -149,14 +150,10 @@ def write_checkpoint(
             raise
     if top is not None:
         with store.writing() as cursor:
-            cursor.execute(store.dialect.q(RECORD_CHECKPOINT), (_micros(now), top.position, top.hash, count))
+            cursor.execute(store.dialect.q(RECORD_CHECKPOINT), (micros(now), top.position, top.hash, count))
     return Written(path, None if after is None else after.position, None if top is None else top.position, count)
 
 
 def checkpoint_file(directory: Path, now: datetime) -> Path:
     """A new checkpoint's file name in a directory: its UTC time, sortable."""
     return directory / f"checkpoint-{now.astimezone(UTC):%Y%m%dT%H%M%S%fZ}.jsonl"
-
-
-def _micros(moment: datetime) -> int:
-    return round(moment.timestamp() * 1_000_000)

@@ -20,7 +20,6 @@ from api.audit.checkpoints import BadCheckpoint, CheckpointRefused, checkpoint_f
 from api.audit.export import history_lines
 from api.audit.findings import Finding, Report
 from api.audit.keys import MissingKey, load_public_key, public_pem, signing_key
-from api.audit.sealing import seal
 from api.audit.store import audit_store, opened
 from api.audit.tables import head
 from api.audit.verify import verify
@@ -120,10 +119,8 @@ def checkpoint_command(
 @audit.command("seal")
 def seal_command(as_json: JSON = False) -> None:
     """Chain every stored event that has no chain entry yet (a store written before the chain existed)."""
-    with opened(Settings(), start=True) as store:  # starting the store seals its unchained tail
-        seal(store)
-        with store.reading() as cursor:
-            top = head(cursor, store.dialect)
+    with opened(Settings(), start=True) as store, store.reading() as cursor:  # starting seals the unchained tail
+        top = head(cursor, store.dialect)
     position = None if top is None else top.position
     typer.echo(json.dumps({"head": position}) if as_json else f"sealed through position {position}")
 

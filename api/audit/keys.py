@@ -42,7 +42,7 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The signing key; generated on the embedded store when absent."""
     path = key_path(settings)
     if not path.exists():
-        if settings.audit_key_file is not None or settings.uses_postgres:
+        if settings.audit_key_file is not None:  # on PostgreSQL `key_path` already required the setting
             raise MissingKey(f"the checkpoint signing key {path} does not exist")
         generate(path)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)

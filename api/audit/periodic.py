@@ -20,7 +20,7 @@ from api.audit.checkpoints import CheckpointRefused, checkpoint_file, last_check
 from api.audit.keys import MissingKey, signing_key
 from api.audit.sealing import seal
 from api.audit.store import AuditStore
-from api.audit.tables import EVENTS_AFTER, head
+from api.audit.tables import LOWEST, events_after, head
 from api.settings import Settings
 
 log = logging.getLogger("mentorat.audit")
@@ -31,8 +31,7 @@ def unchained_tail(store: AuditStore) -> bool:
     """Whether events are stored after the chain's head (read only: no lock taken when there are none)."""
     with store.reading() as cursor:
         top = head(cursor, store.dialect)
-        cursor.execute(store.dialect.q(EVENTS_AFTER), (-(2**63) if top is None else top.position, 1))
-        return bool(cursor.fetchall())
+        return bool(events_after(cursor, store.dialect, LOWEST if top is None else top.position, 1))
 
 
 def tick(store: AuditStore, settings: Settings, started: datetime, now: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import psycopg
@@ -16,6 +17,7 @@ from psycopg.rows import DictRow, tuple_row
 from api.audit.chain import Stored, canonical_id
 from api.audit.sealing import link_inserted, seal
 from api.audit.store import audit_store, dialect_of
+from api.audit.tables import Dialect
 
 
 def inserted(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> list[Stored]:
@@ -29,8 +31,13 @@ def inserted(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> list[S
 class SQLiteChainedRecorder(SQLiteApplicationRecorder):
     """The embedded store's recorder; its tables include the chain, and start-up seals an unchained tail."""
 
+    @cached_property
+    def chain_dialect(self) -> Dialect:
+        """The chain's dialect for this recorder (every insert uses it)."""
+        return dialect_of(self)
+
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *dialect_of(self).create_statements()]
+        return [*super().construct_create_table_statements(), *self.chain_dialect.create_statements()]
 
     def create_table(self) -> None:
         super().create_table()
@@ -41,7 +48,7 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         if ids:
-            link_inserted(c, dialect_of(self), inserted(stored_events, ids))
+            link_inserted(c, self.chain_dialect, inserted(stored_events, ids))
         return ids
 
 
@@ -50,7 +57,8 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements += dialect_of(self).create_statements()
+        self.chain_dialect = dialect_of(self)
+        self.sql_create_statements += self.chain_dialect.create_statements()
 
     def create_table(self) -> None:
         super().create_table()
@@ -63,7 +71,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         try:
             if ids:
                 with curs.connection.cursor(row_factory=tuple_row) as chain:
-                    link_inserted(chain, dialect_of(self), inserted(stored_events, ids))
+                    link_inserted(chain, self.chain_dialect, inserted(stored_events, ids))
                 self._complete_insert(curs, ids, **kwargs)
         except Exception:
             # The library catches what this hook raises and re-raises it only after its transaction

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from api.audit.chain import Linker, Stored
 from api.audit.store import AuditStore
 from api.audit.tables import (
+    LOWEST,
     Cursor,
     Dialect,
     any_event_between,
@@ -51,7 +52,7 @@ def link_inserted(cursor: Cursor, dialect: Dialect, events: Sequence[Stored]) ->
 def seal_batch(cursor: Cursor, dialect: Dialect, limit: int = SEAL_BATCH, linker: Linker | None = None) -> int:
     """Chain up to `limit` unchained events after the head, in position order; how many were chained."""
     top = head(cursor, dialect)
-    events = events_after(cursor, dialect, top.position if top is not None else -(2**63), limit)
+    events = events_after(cursor, dialect, top.position if top is not None else LOWEST, limit)
     if not events:
         return 0
     if linker is None or linker.head != top:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from api.audit.chain import Link, Stored, canonical_id
 
 CHAIN = "mentorat_chain"
 CHECKPOINTS = "mentorat_checkpoints"
+LOWEST = -(2**63)  # before every position
 LINKS = "position, originator_id, originator_version, hash, previous_position"
 
 HEAD = "SELECT {links} FROM {chain} ORDER BY position DESC LIMIT 1"
@@ -66,16 +68,8 @@ class Dialect:
         return self.schema is not None
 
     def q(self, template: str) -> Any:
-        """A statement for this store."""
-        if self.schema is None:
-            return template.format(events=self.events, chain=CHAIN, checkpoints=CHECKPOINTS, pos="rowid", links=LINKS)
-        return sql.SQL(template.replace("?", "%s")).format(
-            events=sql.Identifier(self.schema, self.events),
-            chain=sql.Identifier(self.schema, CHAIN),
-            checkpoints=sql.Identifier(self.schema, CHECKPOINTS),
-            pos=sql.Identifier("notification_id"),
-            links=sql.SQL(LINKS),
-        )
+        """A statement for this store (rendered once: every insert runs the chain's statements)."""
+        return _rendered(self, template)
 
     def param(self, originator_id: str) -> Any:
         """An originator id as the store's column takes it."""
@@ -97,6 +91,19 @@ class Dialect:
                 "PRIMARY KEY (created_at, head_position))"
             ),
         ]
+
+
+@lru_cache(maxsize=1024)
+def _rendered(dialect: Dialect, template: str) -> Any:
+    if dialect.schema is None:
+        return template.format(events=dialect.events, chain=CHAIN, checkpoints=CHECKPOINTS, pos="rowid", links=LINKS)
+    return sql.SQL(template.replace("?", "%s")).format(
+        events=sql.Identifier(dialect.schema, dialect.events),
+        chain=sql.Identifier(dialect.schema, CHAIN),
+        checkpoints=sql.Identifier(dialect.schema, CHECKPOINTS),
+        pos=sql.Identifier("notification_id"),
+        links=sql.SQL(LINKS),
+    )
 
 
 def stored(row: Sequence[Any]) -> Stored:

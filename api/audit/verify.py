@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from api.audit.chain import Link, Linker, Stored, display_id
 from api.audit.checkpoint_index import CheckpointIndex
+from api.audit.checkpoints import Mark
 from api.audit.findings import Finding, Report, named
 from api.audit.store import AuditStore
 from api.audit.tables import (
@@ -26,6 +27,7 @@ from api.audit.tables import (
     EVENTS_AFTER,
     LINK_OF_EVENT,
     LINKS_AFTER,
+    LOWEST,
     Cursor,
     Dialect,
     link,
@@ -53,7 +55,7 @@ class Ahead(Generic[T]):
         return row
 
 
-def pages(cursor: Cursor, dialect: Dialect, query: str, size: int, after: int = -(2**63)) -> Iterator[Any]:
+def pages(cursor: Cursor, dialect: Dialect, query: str, size: int, after: int = LOWEST) -> Iterator[Any]:
     """Rows after a position, then after each page's last position, `size` at a time."""
     position = after
     while True:
@@ -93,7 +95,7 @@ class Verification:
         start: Link | None = None,
     ):
         """From the start of the history, or after `start` (a chain entry already vouched for: a checkpoint's head)."""
-        after = -(2**63) if start is None else start.position
+        after = LOWEST if start is None else start.position
         self.cursor, self.dialect, self.now, self.start = cursor, dialect, now, start
         self.events = Ahead(stored(row) for row in pages(cursor, dialect, EVENTS_AFTER, page, after))
         self.links = Ahead(link(row) for row in pages(cursor, dialect, LINKS_AFTER, page, after))
@@ -137,7 +139,8 @@ class Verification:
         if entry.previous_position != before:
             back = entry.previous_position
             if back is not None and (before is None or back > before) and back < event.position:
-                return self.removed_unchained(back, event.position)
+                detail = f"removed with its chain entry (the entry at {event.position} follows it)"
+                return Finding("removed", back, None, None, detail)
             return Finding("altered", event.position, entry.originator_id, entry.version, "chain entry out of order")
         self.recall_aggregate(event.originator_id)
         new = self.linker.link(event)
@@ -174,18 +177,13 @@ class Verification:
             if elsewhere is not None:
                 return Finding("reordered", elsewhere, event.originator_id, event.version, f"now at {event.position}")
             return Finding("inserted", event.position, event.originator_id, event.version, "no chain entry")
-        finding = Finding("unsealed", event.position, event.originator_id, event.version, "no chain entry yet")
         moment = recorded_at(event.state)
         if moment is None or abs(self.now - moment) >= YOUNG:
             return Finding("unsealed", event.position, event.originator_id, event.version, "unsealed for 60 s or more")
-        self.report.unsealed.append(finding)
-        return None
-
-    def removed_unchained(self, position: int, seen_at: int) -> Finding:
-        """An event removed with its chain entry: the next entry still points back to its position."""
-        return Finding(
-            "removed", position, None, None, f"removed with its chain entry (the entry at {seen_at} follows it)"
+        self.report.unsealed.append(
+            Finding("unsealed", event.position, event.originator_id, event.version, "no chain entry yet")
         )
+        return None
 
     def recall_aggregate(self, originator_id: str) -> None:
         """Started after a checkpoint's head: the aggregate's last hash at or before it, from the chain, once."""
@@ -211,7 +209,7 @@ class Verification:
             return Finding("removed", mark.position, mark.aggregate_id, mark.version, "listed by a signed checkpoint")
         return None
 
-    def marks_at(self, position: int) -> Iterator[Any]:
+    def marks_at(self, position: int) -> Iterator[Mark]:
         """The checkpoints' marks at a position, consumed."""
         marks = self.index.marks
         while self.mark < len(marks) and marks[self.mark].position == position:
