@@ -29,15 +29,23 @@ def get_service(request: Request) -> MentoratService:
 Service = Annotated[MentoratService, Depends(get_service)]
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None without one."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
 def get_caller(request: Request, service: Service, authorization: Annotated[str | None, Header()] = None) -> Caller:
     """The participant whose bearer token came with the request (401 otherwise)."""
     already: Caller | None = getattr(request.state, "caller", None)  # authenticated by the idempotency middleware
     if already is not None:
         return already
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(authorization)
+    if token is None:
         raise Unauthenticated
-    return service.participants.authenticate(token.strip())
+    return service.participants.authenticate(token)
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
@@ -106,8 +114,13 @@ def programme_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, str], 
 
 def committed(response: Response, result: CommandResult) -> dict[str, object]:
     """The 2xx body of a command, with its version also as a strong ETag."""
-    response.headers["ETag"] = f'"{result.version}"'
-    return {**result.data, "version": result.version, "position": result.position}
+    response.headers["ETag"] = etag(result.version)
+    return result.body()
+
+
+def etag(version: object) -> str:
+    """A version as a strong entity tag (`"7"`), for `If-Match`."""
+    return f'"{version}"'
 
 
 def _part_of_mentorship(mentorship: Mentorship, part_id: str, kind: str) -> UUID:

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import problems
 from api.body import read_capped
+from api.deps import bearer_token, etag
 from api.encryption import EncryptedMentorat
 from api.problems import PayloadTooLarge
 from api.settings import Settings
@@ -138,11 +139,11 @@ def deployment_secret(store: Mentorat) -> bytes:
 
 def caller_of(service: MentoratService, request: Request) -> str:
     """Whose key this is: the token's participant; anonymous without a valid token (the route answers 401)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
         return ANONYMOUS
     try:
-        caller = service.participants.authenticate(token.strip())
+        caller = service.participants.authenticate(token)
     except Unauthenticated:
         return ANONYMOUS
     request.state.caller = caller  # the route's `get_caller` takes it from here instead of authenticating again
@@ -151,7 +152,7 @@ def caller_of(service: MentoratService, request: Request) -> str:
 
 def replay(answer: dict[str, Any]) -> Response:
     """The first answer again, marked as a replay."""
-    headers = {"ETag": f'"{answer["version"]}"', "Idempotent-Replayed": "true"}
+    headers = {"ETag": etag(answer["version"]), "Idempotent-Replayed": "true"}
     return JSONResponse(answer, status_code=201, headers=headers)
 
 

@@ -167,4 +167,3 @@ class PostgresIdempotentRecorder(IdempotencyLedger, PostgresChainedRecorder):
             sealed = self.sealed_answer(claim, kwargs["answer"], ids)
             with curs.connection.cursor() as update:
                 update.execute(self._query(COMPLETE), (sealed, claim.record_id, claim.owner))
-

@@ -8,6 +8,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.idempotency import IdempotencyKeyInUse, claim_for, current_claim, renew_while_running
+from api.idempotency import Claim, IdempotencyKeyInUse, claim_for, current_claim, renew_while_running
 from api.recorders import IdempotencyLedger
 from api.settings import Settings
 from application.store import CommandResult
@@ -55,6 +56,29 @@ def ledger(client: TestClient) -> IdempotencyLedger:
     recorder = service_of(client).store.recorder
     assert isinstance(recorder, IdempotencyLedger)
     return recorder
+
+
+def meeting_claim(client: TestClient, w: World, key: str) -> Claim:
+    """The claim the mentee's request to schedule the world's meeting under `key` makes."""
+    body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
+    return claim_for(secret_of(client), w.mentee_id, "POST", meetings_path(w), key, body)
+
+
+def claimed(client: TestClient, w: World, key: str, clock: FakeClock, lease_seconds: float = 60.0) -> Claim:
+    """A meeting's claim under `key`, taken straight from the ledger as a running request would hold it."""
+    claim = meeting_claim(client, w, key)
+    assert ledger(client).claim_key(claim, clock(), lease_seconds, 24).outcome == "claimed"
+    return claim
+
+
+@contextmanager
+def holding(claim: Claim) -> Iterator[None]:
+    """Run the block as the request holding `claim` (as the middleware sets it)."""
+    token = current_claim.set(claim)
+    try:
+        yield
+    finally:
+        current_claim.reset(token)
 
 
 def schedule(client: TestClient, w: World, key: str, when: str = FUTURE_MEETING, **headers: str) -> httpx.Response:
@@ -112,7 +136,12 @@ def test_secrets_in_answers_replay_but_are_never_stored_in_clear(app_client: Tes
 
 def dump_records(client: TestClient) -> Iterator[bytes]:
     """Every column of every idempotency record, as bytes."""
-    for row in ledger(client)._execute([("SELECT * FROM {t}", ())]):
+    return record_cells(ledger(client))
+
+
+def record_cells(recorder: IdempotencyLedger) -> Iterator[bytes]:
+    """Every column of every idempotency record this recorder holds, as bytes."""
+    for row in recorder._execute([("SELECT * FROM {t}", ())]):
         for value in dict(row).values():
             yield bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
 
@@ -152,9 +181,7 @@ def test_only_successful_answers_are_kept(app_client: TestClient, world: World) 
 def test_a_key_held_by_a_running_request_is_409_until_its_lease_runs_out(
     app_client: TestClient, world: World, clock: FakeClock
 ) -> None:
-    body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
-    running = claim_for(secret_of(app_client), world.mentee_id, "POST", meetings_path(world), "held-1", body)
-    assert ledger(app_client).claim_key(running, clock(), 60.0, 24).outcome == "claimed"
+    running = claimed(app_client, world, "held-1", clock)
     before = position(app_client)
     blocked = schedule(app_client, world, "held-1")
     assert (blocked.status_code, slug(blocked)) == (409, "idempotency-key-in-use")
@@ -164,12 +191,8 @@ def test_a_key_held_by_a_running_request_is_409_until_its_lease_runs_out(
     taken_over = schedule(app_client, world, "held-1")
     assert taken_over.status_code == 201
     # the crashed holder can no longer commit under the key: its events are rolled back
-    token = current_claim.set(running)
-    try:
-        with pytest.raises(IdempotencyKeyInUse):
-            scheduled(app_client, world)
-    finally:
-        current_claim.reset(token)
+    with holding(running), pytest.raises(IdempotencyKeyInUse):
+        scheduled(app_client, world)
     assert position(app_client) == taken_over.json()["position"]
 
 
@@ -177,14 +200,8 @@ def test_the_record_commits_with_the_events_so_a_lost_answer_is_replayed(
     app_client: TestClient, world: World, clock: FakeClock
 ) -> None:
     """The command commits, then the process dies before answering: the retry gets the answer, not a second run."""
-    body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
-    claim = claim_for(secret_of(app_client), world.mentee_id, "POST", meetings_path(world), "lost-1", body)
-    assert ledger(app_client).claim_key(claim, clock(), 60.0, 24).outcome == "claimed"
-    token = current_claim.set(claim)
-    try:
-        result = scheduled(app_client, world)
-    finally:
-        current_claim.reset(token)  # ...and the answer never reaches the client
+    with holding(claimed(app_client, world, "lost-1", clock)):
+        result = scheduled(app_client, world)  # ...and the answer never reaches the client
     after = position(app_client)
     retry = schedule(app_client, world, "lost-1")
     assert retry.status_code == 201
@@ -296,6 +313,7 @@ def test_a_chunked_body_over_the_limit_is_refused_after_reading_at_most_256_kib(
         "headers": headers, "http_version": "1.1", "scheme": "http", "server": ("test", 80),
         "client": ("test", 1), "root_path": "", "app": app, "state": {},
     }  # fmt: skip
+
     async def run() -> None:
         await app(scope, receive, send)  # type: ignore[arg-type]
 
@@ -309,9 +327,7 @@ def test_a_running_command_keeps_its_key_past_the_first_lease(
     app_client: TestClient, world: World, clock: FakeClock
 ) -> None:
     """The lease is renewed while the command runs: a retry after the first lease's end still finds it held."""
-    body = f'{{"scheduled_for": "{FUTURE_MEETING}"}}'.encode()
-    running = claim_for(secret_of(app_client), world.mentee_id, "POST", meetings_path(world), "slow-1", body)
-    assert ledger(app_client).claim_key(running, clock(), 0.3, 24).outcome == "claimed"
+    running = claimed(app_client, world, "slow-1", clock, lease_seconds=0.3)
 
     async def a_slow_command() -> None:
         renewing = renew_while_running(ledger(app_client), running, clock, 0.3)
@@ -320,7 +336,7 @@ def test_a_running_command_keeps_its_key_past_the_first_lease(
         renewing.cancel()
 
     asyncio.run(a_slow_command())
-    retry = claim_for(secret_of(app_client), world.mentee_id, "POST", meetings_path(world), "slow-1", body)
+    retry = meeting_claim(app_client, world, "slow-1")
     assert ledger(app_client).claim_key(retry, clock(), 0.3, 24).outcome == "in-use"
     clock.advance(seconds=1)  # the command died: no more renewals, the lease runs out
     assert ledger(app_client).claim_key(retry, clock(), 0.3, 24).outcome == "claimed"

@@ -14,27 +14,19 @@ import httpx
 
 from api.app import create_app
 from api.settings import Settings
-from tests.api.conftest import FUTURE_MEETING, bearer, serve
+from tests.api.conftest import FUTURE_MEETING, bearer, created, serve
+from tests.api.test_idempotency import record_cells
 from tests.api.test_read_confidentiality import every_log_record, no_delay, record_text
 from tests.support import FakeClock, ports
 
 IDEMPOTENCY_KEY = "idem-key-5f2e9a"
 
 
-def created(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def stored_bytes(app: Any) -> bytes:
     """Every stored event's state and every idempotency record, as one blob to search."""
     store = app.state.service.store
     notifications = store.recorder.select_notifications(start=1, limit=1_000_000)
-    records = store.recorder._execute([("SELECT * FROM {t}", ())])
-    cells = [value for record in records for value in dict(record).values()]
-    values = [bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in cells]
-    return b"\n".join([*(n.state for n in notifications), *values])
+    return b"\n".join([*(n.state for n in notifications), *record_cells(store.recorder)])
 
 
 def life_of_a_token(client: httpx.Client, app: Any, clock: FakeClock) -> tuple[list[str], list[httpx.Response]]:

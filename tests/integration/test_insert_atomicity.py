@@ -16,7 +16,7 @@ from application.service import MentoratService
 from tests.conftest import postgres_url
 
 
-def event_count(service: MentoratService, settings: Settings) -> int:
+def event_count(service: MentoratService) -> int:
     """How many events the store holds, read past the application."""
     return len(service.store.recorder.select_notifications(start=1, limit=1_000_000))
 
@@ -42,7 +42,7 @@ def drop_the_last_event_as_a_bad_restore_would(service: MentoratService, setting
 def test_an_insert_the_chain_refuses_stores_nothing(service: MentoratService, settings: Settings) -> None:
     service.participants.create_programme("Programme", "Coordinator", None)
     drop_the_last_event_as_a_bad_restore_would(service, settings)
-    before = event_count(service, settings)
+    before = event_count(service)
     with pytest.raises(Exception):  # noqa: B017 - the store's own error type differs by store
         service.participants.create_programme("Second programme", "Second coordinator", None)
-    assert event_count(service, settings) == before
+    assert event_count(service) == before

@@ -13,7 +13,7 @@ import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from unittest import skip
 
 import psycopg
@@ -32,6 +32,9 @@ from tests.conftest import postgres_url, require_postgres
 TIMING_ONLY = "prints a timing and asserts nothing; speed is measured by make bench"
 
 
+R = TypeVar("R", SQLiteIdempotentRecorder, PostgresIdempotentRecorder)
+
+
 def chain_verifies(recorder: Any) -> None:
     """Whatever the library's case wrote, our chain over it verifies."""
     report = verify(audit_store(recorder), None, datetime.now(UTC))
@@ -47,27 +50,28 @@ def join_new_threads(before: set[threading.Thread]) -> None:
         thread.join(timeout=10)
 
 
-class TestSQLiteIdempotentRecorder(ApplicationRecorderTestCase[SQLiteIdempotentRecorder]):
-    """The embedded store's recorder, in a file of its own."""
+class ChainChecked:
+    """What both stores' cases add to the library's: every recorder made is checked for its chain at the end."""
 
-    def setUp(self) -> None:
+    threads: set[threading.Thread]
+    recorders: list[Any]
+
+    def watch(self) -> None:
+        """Note the threads already running; no recorder made yet."""
         self.threads = set(threading.enumerate())
-        self.recorders: list[Any] = []
-        self.directory = tempfile.TemporaryDirectory()
-        self.datastore = SQLiteDatastore(str(Path(self.directory.name) / "events.sqlite3"))
+        self.recorders = []
 
-    def tearDown(self) -> None:
-        join_new_threads(self.threads)
-        for recorder in self.recorders:
-            chain_verifies(recorder)
-        self.datastore.close()
-        self.directory.cleanup()
-
-    def create_recorder(self) -> SQLiteIdempotentRecorder:
-        recorder = SQLiteIdempotentRecorder(self.datastore)
+    def made(self, recorder: R) -> R:
+        """A recorder with its tables, checked at the end."""
         recorder.create_table()
         self.recorders.append(recorder)
         return recorder
+
+    def check_chains(self) -> None:
+        """Once the case's threads are done, every chain written verifies."""
+        join_new_threads(self.threads)
+        for recorder in self.recorders:
+            chain_verifies(recorder)
 
     @skip(TIMING_ONLY)
     def test_performance(self) -> None: ...
@@ -76,14 +80,30 @@ class TestSQLiteIdempotentRecorder(ApplicationRecorderTestCase[SQLiteIdempotentR
     def test_concurrent_throughput(self) -> None: ...
 
 
+class TestSQLiteIdempotentRecorder(ChainChecked, ApplicationRecorderTestCase[SQLiteIdempotentRecorder]):
+    """The embedded store's recorder, in a file of its own."""
+
+    def setUp(self) -> None:
+        self.watch()
+        self.directory = tempfile.TemporaryDirectory()
+        self.datastore = SQLiteDatastore(str(Path(self.directory.name) / "events.sqlite3"))
+
+    def tearDown(self) -> None:
+        self.check_chains()
+        self.datastore.close()
+        self.directory.cleanup()
+
+    def create_recorder(self) -> SQLiteIdempotentRecorder:
+        return self.made(SQLiteIdempotentRecorder(self.datastore))
+
+
 @pytest.mark.postgres
-class TestPostgresIdempotentRecorder(ApplicationRecorderTestCase[PostgresIdempotentRecorder]):
+class TestPostgresIdempotentRecorder(ChainChecked, ApplicationRecorderTestCase[PostgresIdempotentRecorder]):
     """PostgreSQL's recorder, in a schema of its own."""
 
     def setUp(self) -> None:
         require_postgres()
-        self.threads = set(threading.enumerate())
-        self.recorders: list[Any] = []
+        self.watch()
         self.schema = "mentorat_lib_" + secrets.token_hex(6)
         self.args: dict[str, Any] = connect_args(postgres_env(postgres_url(), Settings()))
         with psycopg.connect(**self.args, autocommit=True) as conn:
@@ -91,21 +111,10 @@ class TestPostgresIdempotentRecorder(ApplicationRecorderTestCase[PostgresIdempot
         self.datastore = PostgresDatastore(**self.args, schema=self.schema, pool_size=12, max_overflow=4)
 
     def tearDown(self) -> None:
-        join_new_threads(self.threads)
-        for recorder in self.recorders:
-            chain_verifies(recorder)
+        self.check_chains()
         self.datastore.close()
         with psycopg.connect(**self.args, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
 
     def create_recorder(self) -> PostgresIdempotentRecorder:
-        recorder = PostgresIdempotentRecorder(self.datastore, events_table_name="mentorat_events")
-        recorder.create_table()
-        self.recorders.append(recorder)
-        return recorder
-
-    @skip(TIMING_ONLY)
-    def test_performance(self) -> None: ...
-
-    @skip(TIMING_ONLY)
-    def test_concurrent_throughput(self) -> None: ...
+        return self.made(PostgresIdempotentRecorder(self.datastore, events_table_name="mentorat_events"))
