@@ -11,13 +11,15 @@ from fastapi import FastAPI, Request, Response
 
 from api import openapi, problems
 from api.body import MAX_BODY_BYTES
-from api.idempotency import deployment_secret, idempotent
-from api.infrastructure import build_service
-from api.projectors import ReadSide
+from api.idempotency import idempotent
 from api.routes import meetings, mentorships, participants, reads, system
-from api.settings import Settings
 from application.ports import Ports
 from application.service import MentoratService
+from bootstrap.background import Background
+from bootstrap.read_side import ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from infrastructure.idempotency_claims import deployment_secret
 
 access_logger = logging.getLogger("mentorat.access")
 
@@ -40,11 +42,13 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         app.state.settings = settings
         app.state.idempotency_secret = deployment_secret(service.store)
         app.state.read_side = read_side = ReadSide(service.store, settings)
+        background = Background(read_side, settings)
         if settings.projections:
-            read_side.start()
+            background.start()
         try:
             yield
         finally:
+            background.stop()
             read_side.close()
             service.close()
 

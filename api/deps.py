@@ -10,10 +10,10 @@ from fastapi import Depends, Header, Request, Response
 
 from api.body import json_body
 from api.schemas import Empty
-from application.access import Caller, mentorship_actor, programme_actor
+from application.authorization import Caller, mentorship_actor, programme_actor
 from application.errors import NotFound, Unauthenticated
+from application.mentorat import CommandResult
 from application.service import MentoratService
-from application.store import CommandResult
 from domain.mentorship import Mentorship
 
 Scope = tuple[Caller, UUID]

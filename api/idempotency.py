@@ -14,18 +14,10 @@ transaction, which is what makes a crash between commit and answer harmless):
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
-import os
-import uuid
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -33,108 +25,20 @@ from starlette.concurrency import run_in_threadpool
 from api import problems
 from api.body import read_capped
 from api.deps import bearer_token, etag
-from api.encryption import EncryptedMentorat
 from api.problems import PayloadTooLarge
-from api.settings import Settings
 from application.errors import Unauthenticated
 from application.service import MentoratService
-from application.store import Mentorat
+from bootstrap.settings import Settings
+from infrastructure.idempotency_claims import Claim, IdempotencyKeyInUse, Ledger, MalformedKey, claim_for, current_claim
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 ANONYMOUS = "anonymous"  # the caller of a route that takes no token (invitation redemption)
 
-Outcome = Literal["claimed", "replay", "reused", "in-use"]
-
-
-class IdempotencyKeyInUse(Exception):
-    """Another request holds this key (or took it over after this one's lease ran out)."""
-
-
-class MalformedKey(Exception):
-    """The request's Idempotency-Key is not 1 to 255 visible ASCII characters."""
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One request's hold on an idempotency record."""
-
-    record_id: str  # SHA-256 of caller, method, path and key: the record's primary key
-    fingerprint: str  # SHA-256 of the request's body (canonical JSON when it parses)
-    owner: str  # random: which request holds the lease
-    cipher_key: bytes  # derived from the key; never stored
-
-    def seal(self, answer: dict[str, Any]) -> bytes:
-        """The answer encrypted and bound to this record."""
-        nonce = os.urandom(12)
-        return nonce + AESGCM(self.cipher_key).encrypt(nonce, json.dumps(answer).encode(), self.record_id.encode())
-
-    def open(self, sealed: bytes) -> dict[str, Any]:
-        """The answer sealed by `seal`."""
-        plain = AESGCM(self.cipher_key).decrypt(sealed[:12], sealed[12:], self.record_id.encode())
-        answer: dict[str, Any] = json.loads(plain)
-        return answer
-
-
-@dataclass(frozen=True)
-class Found:
-    """What claiming a record found."""
-
-    outcome: Outcome
-    sealed: bytes | None = None
-
-
-class Ledger(Protocol):
-    """Where idempotency records live: beside the events, in the same store."""
-
-    def claim_key(self, claim: Claim, now: datetime, lease_seconds: float, keep_hours: int) -> Found:
-        """Take the record, or say why not (a finished answer to replay, another body, another request)."""
-
-    def release_key(self, claim: Claim) -> None:
-        """Forget a record this request still holds (its command did not succeed)."""
-
-    def renew_key(self, claim: Claim, now: datetime, lease_seconds: float) -> None:
-        """Extend the lease of a record this request still holds."""
-
-
-current_claim: ContextVar[Claim | MalformedKey | None] = ContextVar("current_claim", default=None)
-
 
 def well_formed(key: str) -> bool:
     """1 to 255 visible ASCII characters."""
     return 0 < len(key) <= MAX_KEY_LENGTH and all(33 <= ord(c) <= 126 for c in key)
-
-
-def fingerprint(secret: bytes, body: bytes) -> str:
-    """The body's keyed hash (a plain hash of a short text or a name could be guessed), JSON compared by value."""
-    try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        canonical = body
-    return hmac.new(secret, b"body\0" + canonical, hashlib.sha256).hexdigest()
-
-
-def claim_for(secret: bytes, caller: str, method: str, path: str, key: str, body: bytes) -> Claim:
-    """The claim of this caller's request: scoped to the caller, method and path.
-
-    The record's id and the key sealing its answer are keyed by the deployment's secret (derived from
-    the master key): without it, a guessable Idempotency-Key would let a reader of the store find and
-    open the answer, and a redemption's answer is a bearer token.
-    """
-    material = json.dumps([caller, method, path, key]).encode()
-    return Claim(
-        record_id=hmac.new(secret, b"record\0" + material, hashlib.sha256).hexdigest(),
-        fingerprint=fingerprint(secret, body),
-        owner=uuid.uuid4().hex,
-        cipher_key=hmac.new(secret, b"answer-key\0" + material, hashlib.sha256).digest(),
-    )
-
-
-def deployment_secret(store: Mentorat) -> bytes:
-    """The secret keying idempotency records: derived from the master key, so it is never stored."""
-    if not isinstance(store, EncryptedMentorat):
-        raise TypeError("the API runs over the store with keys (api.encryption.EncryptedMentorat)")
-    return store.keys.derived_secret("idempotency records")
 
 
 def caller_of(service: MentoratService, request: Request) -> str:

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from domain.access import AccessAction
+from domain.access_record import AccessAction
 from projections import worklist
 
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from application.store import Mentorat
+from application.mentorat import Mentorat
 from domain.mentorship import CANCELLED, CLOSED_BY_END, HELD, OPEN, RECONCILED, SCHEDULED, SETTLED, Mentorship
 from domain.participant import Participant
 from domain.values import ConsultationTopic, ObjectiveStatus, Outcome

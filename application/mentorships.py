@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from application.access import Caller, mentorship_actor, programme_actor
+from application.authorization import Caller, mentorship_actor, programme_actor
 from application.errors import NotFound
+from application.mentorat import CommandResult, Mentorat, check_version
 from application.ports import Ports
-from application.store import CommandResult, Mentorat, check_version
 from domain.errors import InvalidValue, RuleViolation
 from domain.mentorship import Mentorship
 from domain.participant import Participant

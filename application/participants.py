@@ -6,10 +6,10 @@ from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
-from application.access import Caller, programme_actor
+from application.authorization import Caller, programme_actor
 from application.errors import NotFound, Unauthenticated
+from application.mentorat import CommandResult, Mentorat, check_version
 from application.ports import Ports
-from application.store import CommandResult, Mentorat, check_version
 from domain.credential import INVITATION, TOKEN, Credential, credential_id
 from domain.participant import ERASED_NAME, Participant
 from domain.programme import Programme

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from application.access_log import AccessLog
+from application.access_records import AccessLog
 from application.journal import Journal
+from application.mentorat import Mentorat
 from application.mentorships import MentorshipCommands
 from application.participants import ParticipantCommands
 from application.ports import Ports
-from application.store import Mentorat
 
 
 class MentoratService:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from api.keys import new_master_key
 from bench import audit, commands, crypto, readside
+from infrastructure.data_keys import new_master_key
 
 
 def main() -> None:

@@ -33,16 +33,19 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
-from api.audit.checkpoint_index import read_checkpoints
-from api.audit.checkpoints import write_checkpoint
-from api.audit.keys import generate, signing_key
-from api.audit.recorders import PostgresChainedRecorder, SQLiteChainedRecorder
-from api.audit.sealing import seal
-from api.audit.store import audit_store, opened
-from api.audit.verify import verify
-from api.infrastructure import build_service, connect_args, store_env
-from api.settings import Settings
 from bench.commands import PG_URL, stores
+from bootstrap.audit import opened, signing_key
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import store_env
+from infrastructure.audit.chained_recorders import PostgresChainedRecorder, SQLiteChainedRecorder
+from infrastructure.audit.checkpoint_reader import read_checkpoints
+from infrastructure.audit.checkpoint_writer import write_checkpoint
+from infrastructure.audit.sealing import seal
+from infrastructure.audit.signing_key import generate
+from infrastructure.audit.store import audit_store
+from infrastructure.audit.verify import verify
+from infrastructure.postgres import connect_args
 
 Row = tuple[str, str, str]
 TARGET = 1_000_000

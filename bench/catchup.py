@@ -18,8 +18,8 @@ from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.projection import Projection, ProjectionRunner
 from eventsourcing.utils import Environment
 
-from application.store import Mentorat
-from projections.runner import Follower, NotificationSource, RecorderSource
+from application.mentorat import Mentorat
+from projections.follower import Follower, NotificationSource, RecorderSource
 from projections.summary import SummaryPostgresView
 
 NAME = SummaryPostgresView.model.name

@@ -20,11 +20,11 @@ import psycopg
 import uvicorn
 
 from api.app import create_app
-from api.infrastructure import build_service
 from api.server import uvicorn_config
-from api.settings import Settings
-from application.access import Caller
+from application.authorization import Caller
 from application.service import MentoratService
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
 
 PG_URL = os.environ.get("MENTORAT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 FUTURE = datetime.now(UTC) + timedelta(days=30)

@@ -25,16 +25,18 @@ from uuid import UUID
 import psycopg
 from pydantic import SecretStr
 
-from api.encryption import keyless
-from api.infrastructure import build_service, ensure_schema, key_schema, store_env
-from api.keys import new_master_key
-from api.projectors import ReadSide
-from api.settings import Settings
-from application.access import Caller
+from application.authorization import Caller
+from application.mentorat import Mentorat
 from application.service import MentoratService
-from application.store import Mentorat
 from bench.commands import timed
 from bench.population import populate
+from bootstrap.read_side import ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import key_schema, store_env
+from infrastructure.data_keys import new_master_key
+from infrastructure.field_mapper import keyless
+from infrastructure.postgres import ensure_schema
 
 PG_URL = os.environ.get("MENTORAT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEXT = "Notes de rencontre : objectifs revus, prochaines étapes convenues, rien de confidentiel ici. " * 2

@@ -22,14 +22,15 @@ from uuid import UUID
 
 import psycopg
 
-from api.infrastructure import build_service, store_env
-from api.projectors import ReadSide
-from api.settings import Settings
 from bench import catchup, jitter, serving
 from bench.commands import served
 from bench.population import populate
 from bench.seeding import CopyWriter
 from bench.simulation import Simulation
+from bootstrap.read_side import ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import store_env
 from domain.mentorship import ACTIVE
 
 PG_URL = os.environ.get("MENTORAT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")

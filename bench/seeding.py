@@ -13,7 +13,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from application.store import Mentorat
+from application.mentorat import Mentorat
 
 
 class CopyWriter:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from domain.access import AccessAction, AccessRecord
+from domain.access_record import AccessAction, AccessRecord
 from domain.participant import Participant
 from projections.dates import utc_text
-from projections.model import ReadModel
+from projections.read_model import ReadModel
 from projections.tables import Row, Rows, Table
 from projections.views import PostgresReadView, SQLiteReadView
 

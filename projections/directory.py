@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from domain.participant import Participant
-from projections.model import ReadModel
+from projections.read_model import ReadModel
 from projections.tables import Row, Rows, Table
 from projections.views import PostgresReadView, SQLiteReadView
 

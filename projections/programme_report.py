@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.values import EndReason, ObjectiveStatus, local_date
 from projections.dates import month_number
-from projections.report import (
+from projections.report_facts import (
     CANCELLED_FACT,
     CONSULTED,
     FACTS,

@@ -27,7 +27,7 @@ from domain.mentorship import (
 from domain.programme import Programme
 from domain.values import ConsultationTopic, ObjectiveStatus, local_date
 from projections.dates import from_utc_text, local_day, utc_text, whole_months
-from projections.model import ReadModel
+from projections.read_model import ReadModel
 from projections.tables import Row, Rows, Table
 from projections.views import PostgresReadView, SQLiteReadView
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from domain.catalogue import SECTION_2_EVENTS
 from projections.dates import utc_text
-from projections.model import ReadModel
+from projections.read_model import ReadModel
 from projections.tables import Row, Rows, Table
 from projections.views import PostgresReadView, SQLiteReadView
 

@@ -18,7 +18,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
-from projections.model import ProjectionError, ReadModel
+from projections.read_model import ProjectionError, ReadModel
 from projections.tables import Key, Row, Rows, Table
 
 APPLICATION = "Mentorat"

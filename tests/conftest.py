@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from api.infrastructure import build_service
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
 from tests.support import FakeClock, ports
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from api.body import body_schema, json_body
 from api.deps import ExpectedVersion, MeetingId, Service, committed, mentorship_scope
 from api.schemas import AgendaIn, CancellationIn, Committed, HeldIn, HeldOut, MeetingOut, ScheduleIn
-from application.access import Caller
+from application.authorization import Caller
 from domain.values import PARTIES, Role
 
 router = APIRouter(prefix="/v1/mentorships/{mentorship_id}/meetings")

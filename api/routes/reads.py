@@ -17,8 +17,7 @@ from fastapi.responses import Response
 
 from api.deps import CurrentCaller, LoadedMentorship, Scope, Service, mentorship_scope, parse_id, programme_scope
 from api.problems import NotReady, RequestInvalid
-from api.projectors import ReadSide
-from api.reads import Freshness, Page, Paging, fresh
+from api.query_params import Freshness, Page, Paging, fresh
 from api.schemas import (
     AccessLogPage,
     JournalOut,
@@ -29,10 +28,11 @@ from api.schemas import (
     TimelineOut,
     WorklistOut,
 )
-from application.access import Caller
+from application.authorization import Caller
 from application.mentorships import COORDINATOR
 from application.participants import served_email, served_name
 from application.service import MentoratService
+from bootstrap.read_side import ReadSide
 from domain.errors import Forbidden
 from domain.values import PARTIES, Role, local_date
 from projections import access_log, directory, programme_report, summary, timeline, worklist

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.server import uvicorn_config
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.settings import Settings
 from tests.support import FakeClock, ports
 
 PROBLEM_JSON = "application/problem+json"

@@ -24,11 +24,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app as cli
-from api.infrastructure import SQLITE_FILE, build_service
-from api.projectors import ReadSide
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.read_side import ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import SQLITE_FILE
+from cli.main import app as cli
 from projections.access_log import ENTRIES, PROGRAMME_OF
 from tests.api.conftest import PROBLEM_JSON, START, World, bearer, created, enrol, service_of
 from tests.conftest import postgres_url

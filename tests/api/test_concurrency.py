@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.settings import Settings
 from domain.mentorship import Mentorship
 from domain.participant import Participant
 from tests.api.conftest import FUTURE_MEETING, START, World, build_world, created, service_of

@@ -21,8 +21,8 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.settings import Settings
 from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, World, bearer, build_world, serve
 from tests.support import FakeClock, ports
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from tests.support import FakeClock, ports
 
 

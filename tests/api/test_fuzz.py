@@ -28,7 +28,7 @@ from schemathesis import APIOperation, Case, CheckContext, GenerationMode, Respo
 from schemathesis.core.result import Err
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from tests.api.conftest import PROBLEM_JSON, World, build_world, service_of
 from tests.support import FakeClock, ports
 

@@ -17,10 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.idempotency import Claim, IdempotencyKeyInUse, claim_for, current_claim, renew_while_running
-from api.recorders import IdempotencyLedger
-from api.settings import Settings
-from application.store import CommandResult
+from api.idempotency import renew_while_running
+from application.mentorat import CommandResult
+from bootstrap.settings import Settings
+from infrastructure.idempotency_claims import Claim, IdempotencyKeyInUse, claim_for, current_claim
+from infrastructure.idempotency_ledger import IdempotencyLedger
 from tests.api.conftest import FUTURE_MEETING, PROBLEM_JSON, World, build_world, created, service_of
 from tests.support import FakeClock, ports
 

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from tests.api.conftest import PROBLEM_JSON, START, World, bearer, build_world, created, enrol, service_of
 from tests.api.test_permissions import expected_status
 from tests.support import FakeClock, ports

@@ -30,12 +30,12 @@ from typing import Any
 import httpx
 
 from api.app import create_app
-from api.audit.tables import CHAIN, CHECKPOINTS
-from api.infrastructure import build_service
-from api.projectors import NAMES, ReadSide
-from api.recorders import TABLE as IDEMPOTENCY_TABLE
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.read_side import NAMES, ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from infrastructure.audit.chain_sql import CHAIN, CHECKPOINTS
+from infrastructure.idempotency_ledger import TABLE as IDEMPOTENCY_TABLE
 from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, START, bearer, serve
 from tests.support import FakeClock, ports
 

@@ -29,7 +29,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from tests.support import FakeClock, ports
 
 NOW = "2026-04-20T10:00:00-04:00"

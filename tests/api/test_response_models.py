@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from tests.api.test_permissions import CALLERS, TABLE
 
 CONTENT = frozenset({"notes", "agenda", "text", "summary", "note", "comment"})

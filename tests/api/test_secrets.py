@@ -13,7 +13,7 @@ from uuid import UUID
 import httpx
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from tests.api.conftest import FUTURE_MEETING, bearer, created, serve
 from tests.api.test_idempotency import record_cells
 from tests.api.test_read_confidentiality import every_log_record, no_delay, record_text

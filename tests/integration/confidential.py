@@ -18,9 +18,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from api.keys import NONCE_BYTES, WRAP_CONTEXT
-from application.access import Caller
+from application.authorization import Caller
 from application.service import MentoratService
+from infrastructure.data_keys import NONCE_BYTES, WRAP_CONTEXT
 from tests.support import FakeClock
 
 START = date(2026, 1, 1)

@@ -15,8 +15,8 @@ from uuid import UUID
 
 import psycopg
 
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.settings import Settings
 from tests.conftest import postgres_url
 from tests.support import FakeClock
 

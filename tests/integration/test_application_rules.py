@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from application.access import Caller
+from application.authorization import Caller
 from application.errors import NotFound, PreconditionFailed, Unauthenticated, VersionConflict
+from application.mentorat import CommandResult
 from application.service import MentoratService
-from application.store import CommandResult
 from domain import errors
 from domain.errors import DomainError, InvalidValue
 from domain.mentorship import ACTIVE, AWAITING, Mentorship

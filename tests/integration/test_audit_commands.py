@@ -20,19 +20,22 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from typer.testing import CliRunner
 
-from api.audit.checkpoint_index import read_checkpoints
-from api.audit.checkpoints import CheckpointRefused
-from api.audit.export import history_lines
-from api.audit.keys import generate, load_public_key, signing_key
-from api.audit.periodic import run_periodically, tick
-from api.audit.sealing import seal
-from api.audit.store import AuditStore, audit_store
-from api.audit.verify import verify
-from api.cli import app
-from api.infrastructure import build_service, connect_args, store_env
-from api.projectors import ReadSide
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.audit import run_periodically, signing_key, tick
+from bootstrap.background import Background
+from bootstrap.read_side import ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import store_env
+from cli.main import app
+from infrastructure.audit.checkpoint_format import CheckpointRefused
+from infrastructure.audit.checkpoint_reader import read_checkpoints
+from infrastructure.audit.export import history_lines
+from infrastructure.audit.sealing import seal
+from infrastructure.audit.signing_key import generate, load_public_key
+from infrastructure.audit.store import AuditStore, audit_store
+from infrastructure.audit.verify import verify
+from infrastructure.postgres import connect_args
 from tests.integration.tampering import Raw, flipped, write_history
 from tests.integration.test_cli import settings_env
 from tests.support import FakeClock
@@ -249,13 +252,15 @@ def test_the_projector_process_writes_checkpoints_periodically(
     write_history(service, clock)
     often = operator.model_copy(update={"checkpoint_minutes": 0.01})  # every 0.6 s
     read_side = ReadSide(service.store, often)
-    read_side.start()
+    background = Background(read_side, often)  # what `mentorat projector` runs
+    background.start()
     try:
         deadline = time.monotonic() + 20
         while not (often.checkpoints_path.exists() and any(often.checkpoints_path.iterdir())):
             assert time.monotonic() < deadline, "no periodic checkpoint was written"
             time.sleep(0.1)
     finally:
+        background.stop()
         read_side.close()
     written = next(often.checkpoints_path.iterdir())
     public = signing_key(often).public_key()

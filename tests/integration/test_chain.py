@@ -19,15 +19,17 @@ from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from api.audit.checkpoint_index import CheckpointIndex, read_checkpoints
-from api.audit.checkpoints import CheckpointRefused, Mark, write_checkpoint
-from api.audit.findings import Report
-from api.audit.keys import generate, load_public_key, public_pem, signing_key
-from api.audit.sealing import ChainAheadOfEvents, seal
-from api.audit.store import AuditStore, audit_store
-from api.audit.verify import verify
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.audit import signing_key
+from bootstrap.settings import Settings
+from infrastructure.audit.checkpoint_format import CheckpointRefused, Mark
+from infrastructure.audit.checkpoint_reader import CheckpointIndex, read_checkpoints
+from infrastructure.audit.checkpoint_writer import write_checkpoint
+from infrastructure.audit.findings import Report
+from infrastructure.audit.sealing import ChainAheadOfEvents, seal
+from infrastructure.audit.signing_key import generate, load_public_key, public_pem
+from infrastructure.audit.store import AuditStore, audit_store
+from infrastructure.audit.verify import verify
 from tests.integration.tampering import COLUMNS, Raw, Row, flipped, write_history
 from tests.support import FakeClock
 

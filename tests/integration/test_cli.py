@@ -8,9 +8,9 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from api.infrastructure import build_service
-from api.settings import Settings
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from cli.main import app
 
 
 def settings_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from api.demo import EVENT_TYPES, run_demo
-from api.infrastructure import build_service
-from api.settings import Settings
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from demo.run import EVENT_TYPES, run_demo
 
 # MISSION section 4, written out here rather than taken from the code under test
 WORKLIST_SLUGS = (

@@ -17,14 +17,15 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from api import cli
-from api.encryption import Sealed, UnsealedField
-from api.infrastructure import KEYS_FILE, MASTER_KEY_FILE, ConfigurationError, build_service, key_schema
-from api.keys import new_master_key
-from api.projectors import ReadSide
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.read_side import ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import KEYS_FILE, MASTER_KEY_FILE, ConfigurationError, key_schema
+from cli import main as cli
 from domain.participant import Participant
+from infrastructure.data_keys import new_master_key
+from infrastructure.field_mapper import Sealed, UnsealedField
 from tests.integration.confidential import Marks, after_erasure, before_erasure, corpus
 from tests.integration.test_cli import settings_env
 from tests.integration.test_erasure import full_dump, texts

@@ -23,16 +23,17 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api import cli
 from api.app import create_app
-from api.encryption import Sealed
-from api.infrastructure import KEYS_FILE, build_service, key_schema
-from api.keys import decode_master_key
-from api.projectors import NAMES, ReadSide
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.read_side import NAMES, ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import KEYS_FILE, key_schema
+from cli import main as cli
 from domain.participant import ERASED_NAME, Participant
 from domain.values import Actor
+from infrastructure.data_keys import decode_master_key
+from infrastructure.field_mapper import Sealed
 from tests.integration.confidential import Cast, Marks, after_erasure, before_erasure, corpus, recover
 from tests.integration.test_cli import settings_env
 from tests.integration.test_projections import dump

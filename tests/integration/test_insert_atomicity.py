@@ -11,8 +11,8 @@ import sqlite3
 import psycopg
 import pytest
 
-from api.settings import Settings
 from application.service import MentoratService
+from bootstrap.settings import Settings
 from tests.conftest import postgres_url
 
 

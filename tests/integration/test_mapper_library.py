@@ -35,11 +35,11 @@ from eventsourcing.sqlite import Factory
 from eventsourcing.tests import persistence as library
 from eventsourcing.utils import Environment, get_topic
 
-from api.encryption import FieldMapper, Sealed
-from api.infrastructure import MAPPER_TOPIC
-from api.keys import KeyRing
-from application.store import DateAsISO
+from application.mentorat import DateAsISO
+from bootstrap.store_env import MAPPER_TOPIC
 from domain.participant import Participant
+from infrastructure.data_keys import KeyRing
+from infrastructure.field_mapper import FieldMapper, Sealed
 from tests.support import T0
 from tests.unit.builders import COORDINATOR, MENTEE_ID, PROGRAMME_ID
 from tests.unit.test_field_mapper import MASTER, MemoryKeyTable

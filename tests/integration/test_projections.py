@@ -15,15 +15,16 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from api.demo import run_demo
-from api.infrastructure import SQLITE_FILE, build_service
-from api.projectors import NAMES, ReadSide
-from api.settings import Settings
-from application.access import Caller
+from application.authorization import Caller
+from application.mentorat import Mentorat
 from application.service import MentoratService
-from application.store import Mentorat
-from projections.model import ProjectionError
-from projections.runner import Follower
+from bootstrap.read_side import NAMES, ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import SQLITE_FILE
+from demo.run import run_demo
+from projections.follower import Follower
+from projections.read_model import ProjectionError
 from tests.support import FakeClock
 
 SEED = 20260105

@@ -19,9 +19,10 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
-from api.infrastructure import build_service, startup_key
-from api.projectors import NAMES, ReadSide
-from api.settings import Settings
+from bootstrap.read_side import NAMES, ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from infrastructure.postgres import startup_key
 from projections.coordination import lock_key
 from projections.summary import SummaryModel
 from tests.conftest import postgres_url

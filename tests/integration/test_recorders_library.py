@@ -22,11 +22,12 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.tests.persistence import ApplicationRecorderTestCase
 
-from api.audit.store import audit_store
-from api.audit.verify import verify
-from api.infrastructure import connect_args, postgres_env
-from api.recorders import PostgresIdempotentRecorder, SQLiteIdempotentRecorder
-from api.settings import Settings
+from bootstrap.settings import Settings
+from bootstrap.store_env import postgres_env
+from infrastructure.audit.store import audit_store
+from infrastructure.audit.verify import verify
+from infrastructure.postgres import connect_args
+from infrastructure.recorders import PostgresIdempotentRecorder, SQLiteIdempotentRecorder
 from tests.conftest import postgres_url, require_postgres
 
 TIMING_ONLY = "prints a timing and asserts nothing; speed is measured by make bench"

@@ -18,13 +18,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from api.audit.checkpoint_index import read_checkpoints
-from api.audit.keys import load_public_key
-from api.audit.store import audit_store
-from api.audit.verify import verify
-from api.infrastructure import build_service
-from api.projectors import NAMES, ReadSide
-from api.settings import Settings
+from bootstrap.read_side import NAMES, ReadSide
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from infrastructure.audit.checkpoint_reader import read_checkpoints
+from infrastructure.audit.signing_key import load_public_key
+from infrastructure.audit.store import audit_store
+from infrastructure.audit.verify import verify
 from tests.support import FakeClock, ports
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "store_2026_12_02"

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.access import AccessAction, AccessRecord
+from domain.access_record import AccessAction, AccessRecord
 from domain.errors import InvalidValue
 from tests.support import T0
 from tests.unit.builders import COORDINATOR, MENTOR, PROGRAMME_ID, new_events

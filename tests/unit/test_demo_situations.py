@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from api.demo_situations import MentorshipFacts, situations
+from demo.self_check import MentorshipFacts, situations
 from domain.mentorship import ACTIVE, AWAITING, CANCELLED, ENDED, HELD, OPEN, SETTLED
 from domain.programme import DEFAULT_THRESHOLDS
 

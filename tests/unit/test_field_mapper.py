@@ -16,14 +16,14 @@ import pytest
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
-from api.encryption import CONFIDENTIAL, SEALED_FIELDS, FieldMapper, Sealed, UnsealedField
-from api.keys import KeyDestroyed, KeyRing, KeyStoreError, MasterKeyError, StoredKey, new_master_key
-from application.store import DateAsISO
+from application.mentorat import DateAsISO
 from domain.catalogue import SECTION_2_EVENTS
 from domain.mentorship import Mentorship
 from domain.participant import Participant
 from domain.programme import Programme
 from domain.values import Actor
+from infrastructure.data_keys import KeyDestroyed, KeyRing, KeyStoreError, MasterKeyError, StoredKey, new_master_key
+from infrastructure.field_mapper import CONFIDENTIAL, SEALED_FIELDS, FieldMapper, Sealed, UnsealedField
 from tests.support import T0
 from tests.unit.builders import (
     COORDINATOR,
@@ -228,7 +228,7 @@ def test_a_wrong_master_key_is_refused_and_a_wrapped_key_moved_to_another_person
 
 def test_data_keys_are_random_and_cached_for_the_ttl_only(table: MemoryKeyTable, monkeypatch: Any) -> None:
     clock = [1000.0]
-    monkeypatch.setattr("api.keys.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("infrastructure.data_keys.time.monotonic", lambda: clock[0])
     here, elsewhere = KeyRing(table, MASTER, ttl=60), KeyRing(table, MASTER, ttl=60)
     nonce, ad = b"\0" * 12, b"place"
     sealed = here.sealer(MENTEE_ID).encrypt(nonce, b"text", ad)

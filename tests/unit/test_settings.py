@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from api.infrastructure import ConfigurationError, postgres_env, store_env
-from api.settings import Settings
+from bootstrap.settings import Settings
+from bootstrap.store_env import ConfigurationError, postgres_env, store_env
 
 
 def test_the_embedded_store_is_the_default(tmp_path: Path) -> None:
     env = store_env(Settings(data_dir=tmp_path / "data", database_url=None))
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
-    assert env["APPLICATION_RECORDER_TOPIC"] == "api.recorders:SQLiteIdempotentRecorder"
+    assert env["APPLICATION_RECORDER_TOPIC"] == "infrastructure.recorders:SQLiteIdempotentRecorder"
     assert env["SQLITE_DBNAME"] == str(tmp_path / "data" / "mentorat.sqlite3")
     assert (tmp_path / "data").is_dir()
 
@@ -23,7 +23,7 @@ def test_a_url_is_split_into_the_library_keys_with_pool_sizes() -> None:
     env = postgres_env("postgresql://app:p%40ss@db.internal:6543/prod", settings, libpq_env={})
     assert env == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "api.recorders:PostgresIdempotentRecorder",
+        "APPLICATION_RECORDER_TOPIC": "infrastructure.recorders:PostgresIdempotentRecorder",
         "POSTGRES_DBNAME": "prod",
         "POSTGRES_HOST": "db.internal",
         "POSTGRES_PORT": "6543",
@@ -70,4 +70,4 @@ def test_the_process_environment_cannot_switch_off_the_recorders_hooks_or_the_se
         env = store_env(settings)
         assert env["POSTGRES_ENABLE_DB_FUNCTIONS"] == "no"
         assert env["IS_SNAPSHOTTING_ENABLED"] == "no"
-        assert env["MAPPER_TOPIC"] == "api.encryption:FieldMapper"
+        assert env["MAPPER_TOPIC"] == "infrastructure.field_mapper:FieldMapper"

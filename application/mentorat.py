@@ -1,0 +1,96 @@
+"""The one event store of the system (one sequence of positions) and its error translation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from application.errors import NotFound, PreconditionFailed, VersionConflict
+from application.moved_topics import register_moved_topics
+
+A = TypeVar("A", bound=Aggregate)
+register_moved_topics()  # before any stored event is read: older histories name moved classes by their old topic
+
+
+class DateAsISO(Transcoding):
+    """Dates as ISO 8601 text (the library has no built-in transcoding for `date`)."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command answers: the changed aggregate's version, the store position, and its own data."""
+
+    aggregate_id: UUID
+    version: int
+    position: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        """The command's 2xx answer: its own data, the version and the position."""
+        return {**self.data, "version": self.version, "position": self.position}
+
+
+class Mentorat(Application[UUID]):
+    """The event store holding every programme, participant, credential and mentorship."""
+
+    name = "Mentorat"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def load(self, cls: type[A], aggregate_id: UUID) -> A:
+        """An aggregate of the given class, or `NotFound`."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound from None
+        if not isinstance(aggregate, cls):
+            raise NotFound
+        return aggregate
+
+    def commit(self, *aggregates: Aggregate, **kwargs: Any) -> int:
+        """Save the aggregates atomically; answer the store's position after them."""
+        try:
+            recordings = self.save(*aggregates, **kwargs)
+        except IntegrityError:
+            raise VersionConflict from None
+        return max(r.notification.id for r in recordings)
+
+    def execute(self, subject: Aggregate, *others: Aggregate, **data: Any) -> CommandResult:
+        """Save a command's aggregates and answer its result (the subject's version, the position, `data`).
+
+        The pending answer goes down to the recorder with the events (the library passes `save()`'s
+        keyword arguments on), so a recorder can commit an idempotency record in the same transaction.
+        """
+        pending = CommandResult(subject.id, subject.version, 0, data)
+        position = self.commit(subject, *others, answer=pending)
+        return replace(pending, position=position)
+
+    def position(self) -> int:
+        """The position of the latest stored event."""
+        return self.recorder.max_notification_id() or 0
+
+    def forget(self, person_id: UUID) -> None:
+        """Destroy the key that reads a person's sealed fields (the composition root's store holds one; this none)."""
+
+
+def check_version(current: int, expected: int | None) -> None:
+    """Honour `If-Match`: a stale expected version changes nothing."""
+    if expected is not None and expected != current:
+        raise PreconditionFailed

@@ -1,0 +1,1 @@
+"""The one composition root: settings, building the service, the read side and the background duties."""

@@ -1,0 +1,1 @@
+"""The `mentorat` command: parse, call bootstrap, print."""

@@ -1,0 +1,191 @@
+"""The operator's command line: `mentorat programme|participant|serve|projector|projections|audit|demo`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+from application.errors import NotFound
+from bootstrap.service import build_service
+from bootstrap.settings import Settings
+from bootstrap.store_env import ConfigurationError
+from cli.audit import audit
+from domain.errors import DomainError
+
+app = typer.Typer(help="Mentorat: mentoring programmes, event-sourced.", no_args_is_help=True)
+programme = typer.Typer(help="Programmes.", no_args_is_help=True)
+participant = typer.Typer(help="Participants.", no_args_is_help=True)
+app.add_typer(programme, name="programme")
+projections = typer.Typer(help="Read models: list and rebuild.", no_args_is_help=True)
+app.add_typer(participant, name="participant")
+app.add_typer(projections, name="projections")
+app.add_typer(audit, name="audit")
+
+
+def fail(error: DomainError) -> None:
+    """Report a refused command on stderr by its slug, and exit 1."""
+    typer.echo(f"error: {error.slug}", err=True)
+    raise typer.Exit(1)
+
+
+@programme.command("create")
+def create_programme(
+    name: Annotated[str, typer.Option(help="The programme's name.")],
+    coordinator_name: Annotated[str, typer.Option(help="The first coordinator's name.")],
+    coordinator_email: Annotated[str | None, typer.Option(help="The coordinator's e-mail.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Launch a programme and give its coordinator a token."""
+    service = build_service(Settings())
+    try:
+        created = service.participants.create_programme(name, coordinator_name, coordinator_email)
+    except DomainError as error:
+        fail(error)
+    finally:
+        service.close()
+    if as_json:
+        typer.echo(json.dumps(created))
+    else:
+        typer.echo(f"programme {created['programme_id']}\ncoordinator {created['coordinator_id']}")
+        typer.echo(f"coordinator token (shown once): {created['coordinator_token']}")
+
+
+@participant.command("invite")
+def invite(
+    participant_id: Annotated[str, typer.Argument(help="The participant's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Issue a new one-time invitation code for a participant who lost access."""
+    service = build_service(Settings())
+    try:
+        result = service.participants.invite_as_operator(_uuid(participant_id))
+    except DomainError as error:
+        fail(error)
+    finally:
+        service.close()
+    typer.echo(json.dumps({"code": result.data["code"]}) if as_json else result.data["code"])
+
+
+@participant.command("erase")
+def erase(participant_id: Annotated[str, typer.Argument(help="The participant's id.")]) -> None:
+    """Erase a person: record the erasure, then destroy their data key (their name and texts become unreadable)."""
+    service = build_service(Settings())
+    try:
+        result = service.participants.erase(_uuid(participant_id))
+    except DomainError as error:
+        fail(error)
+    finally:
+        service.close()
+    typer.echo("already erased; data key destroyed" if result.data.get("already_erased") else "erased")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_projections: Annotated[bool, typer.Option("--no-projections", help="Do not run projections here.")] = False,
+) -> None:
+    """Serve the HTTP API (and keep the read models up to date, unless --no-projections)."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.server import uvicorn_config
+
+    settings = Settings()
+    if no_projections:
+        settings = settings.model_copy(update={"projections": False})
+    _configure_logging(settings)
+    uvicorn.Server(uvicorn_config(create_app(settings), host, port, settings.log_level)).run()
+
+
+def _configure_logging(settings: Settings) -> None:
+    import logging
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@app.command()
+def projector() -> None:
+    """Keep every read model up to date, alone (run the API with `serve --no-projections`)."""
+    from bootstrap.background import Background
+    from bootstrap.read_side import ReadSide
+
+    settings = Settings()
+    _configure_logging(settings)
+    service = build_service(settings, with_keys=False)  # projections never need keys
+    read_side = ReadSide(service.store, settings)
+    background = Background(read_side, settings)
+    try:
+        background.start()
+        status = background.run_until_stopped()
+    finally:
+        background.stop()
+        read_side.close()
+        service.close()
+    raise typer.Exit(status)
+
+
+@projections.command("list")
+def list_projections() -> None:
+    """Name the read models."""
+    from bootstrap.read_side import NAMES
+
+    for name in NAMES:
+        typer.echo(name)
+
+
+@projections.command("rebuild")
+def rebuild(name: Annotated[str | None, typer.Argument(help="One read model (default: all).")] = None) -> None:
+    """Drop read models and replay the whole history into them."""
+    from bootstrap.read_side import NAMES, ReadSide
+    from projections.read_model import ProjectionError
+
+    if name is not None and name not in NAMES:
+        typer.echo(f"error: unknown read model; one of: {', '.join(NAMES)}", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    service = build_service(settings, with_keys=False)  # projections never need keys
+    read_side = ReadSide(service.store, settings)
+    try:
+        for model, position in read_side.rebuild([name] if name else NAMES).items():
+            typer.echo(f"{model}: rebuilt through position {position}")
+    except ProjectionError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        read_side.close()
+        service.close()
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path | None, typer.Option(help="A fresh directory (default: a new temporary one).")] = None,
+) -> None:
+    """Run a realistic programme on a fresh embedded store and print what happened."""
+    from demo.run import run_demo
+
+    target = directory or Path(tempfile.mkdtemp(prefix="mentorat-demo-"))
+    typer.echo(f"demo store: {target}", err=True)
+    raise typer.Exit(run_demo(target, sys.stdout))
+
+
+def _uuid(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound from None
+
+
+def main() -> None:
+    """Console script entry point; settings that describe no usable store are one line on stderr."""
+    try:
+        app()
+    except ConfigurationError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None

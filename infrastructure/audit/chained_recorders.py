@@ -1,0 +1,93 @@
+"""The library's application recorders, chaining every event they insert inside the insert's own transaction."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow, tuple_row
+
+from infrastructure.audit.chain import Stored, canonical_id
+from infrastructure.audit.chain_sql import Dialect
+from infrastructure.audit.sealing import link_inserted, seal
+from infrastructure.audit.store import audit_store, dialect_of
+
+
+def inserted(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> list[Stored]:
+    """The events just inserted, with the positions the store gave them."""
+    return [
+        Stored(position, canonical_id(s.originator_id), s.originator_version, s.topic, s.state)
+        for position, s in zip(ids, stored_events, strict=True)
+    ]
+
+
+class SQLiteChainedRecorder(SQLiteApplicationRecorder):
+    """The embedded store's recorder; its tables include the chain, and start-up seals an unchained tail."""
+
+    @cached_property
+    def chain_dialect(self) -> Dialect:
+        """The chain's dialect for this recorder (every insert uses it)."""
+        return dialect_of(self)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.chain_dialect.create_statements()]
+
+    def create_table(self) -> None:
+        super().create_table()
+        seal(audit_store(self))
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if ids:
+            link_inserted(c, self.chain_dialect, inserted(stored_events, ids))
+        return ids
+
+
+class PostgresChainedRecorder(PostgresApplicationRecorder):
+    """PostgreSQL's recorder; it chains after the library's table lock, once the new ids are known."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.chain_dialect = dialect_of(self)
+        self.sql_create_statements += self.chain_dialect.create_statements()
+
+    def create_table(self) -> None:
+        super().create_table()
+        seal(audit_store(self))
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        try:
+            if ids:
+                with curs.connection.cursor(row_factory=tuple_row) as chain:
+                    link_inserted(chain, self.chain_dialect, inserted(stored_events, ids))
+                self._complete_insert(curs, ids, **kwargs)
+        except Exception:
+            # The library catches what this hook raises and re-raises it only after its transaction
+            # block has exited, which would COMMIT the events: abort the transaction in the server first.
+            abort_transaction(curs)
+            raise
+        return ids
+
+    def _complete_insert(self, curs: Cursor[DictRow], ids: Sequence[int], **kwargs: Any) -> None:
+        """Write what must commit with the events, once their positions are known (a subclass's hook)."""
+
+
+ABORT = "DO $$ BEGIN RAISE EXCEPTION 'mentorat: the insert was abandoned and rolled back'; END $$"
+
+
+def abort_transaction(curs: Cursor[DictRow]) -> None:
+    """Put the server's transaction in the failed state, so the library's commit becomes a rollback."""
+    with contextlib.suppress(psycopg.Error), curs.connection.cursor() as abort:
+        abort.execute(ABORT)

@@ -1,0 +1,67 @@
+"""Signed checkpoints: the chain's entries since the previous checkpoint, and its head, signed with Ed25519.
+
+A checkpoint is a block of JSON Lines, meant to be copied to storage the application cannot rewrite:
+a header (format, time, key fingerprint, the previous checkpoint's head it continues from), one line
+`[position, aggregate id, version, hash]` per chained event it covers, a line naming its head and count,
+then the signature of the SHA-256 of those lines' exact bytes. A file may hold several blocks.
+
+Nothing is signed on the chain table's word: the links a checkpoint lists are recomputed from the stored
+events by verification's own pass, after the last checkpoint's head (or from the start with `full`). When
+the chain no longer holds that head's hash (the chain was rewritten or truncated since it was signed), or a
+recomputed link differs from the chain, the checkpoint is refused; only an operator's explicit `full`
+signs a chain that no longer continues the last checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NamedTuple
+
+FORMAT = "mentorat-checkpoint/1"
+
+
+class BadCheckpoint(ValueError):
+    """A checkpoint file that is malformed or whose signature does not verify."""
+
+
+class CheckpointRefused(RuntimeError):
+    """The chain does not continue what was last signed, or does not verify: nothing is signed.
+
+    Its message names kinds and positions only (never an event's content).
+    """
+
+    def __init__(self, position: int, reason: str, *, rewritten: bool = False) -> None:
+        hint = " (only an explicit --full signs the chain as it now stands)" if rewritten else ""
+        super().__init__(f"checkpoint refused: {reason} at position {position}{hint}")
+        self.position, self.reason = position, reason
+
+
+class Mark(NamedTuple):
+    """What a checkpoint says of one position (an anchor carries no identity)."""
+
+    position: int
+    aggregate_id: str | None
+    version: int | None
+    hash: bytes
+
+
+@dataclass(frozen=True)
+class Written:
+    """A checkpoint just written."""
+
+    path: Path
+    after: int | None
+    head: int | None
+    events: int
+
+
+def signed_message(digest: bytes) -> bytes:
+    """What the key signs: the format and the digest of the block's lines."""
+    return FORMAT.encode() + b"\n" + digest
+
+
+def checkpoint_file(directory: Path, now: datetime) -> Path:
+    """A new checkpoint's file name in a directory: its UTC time, sortable."""
+    return directory / f"checkpoint-{now.astimezone(UTC):%Y%m%dT%H%M%S%fZ}.jsonl"

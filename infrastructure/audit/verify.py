@@ -1,0 +1,224 @@
+"""Verifying the stored history: one pass over events and chain entries in position order, and the checkpoints.
+
+The first event that was altered, removed, reordered or inserted is named by aggregate id, version and
+position (from its chain entry or a signed checkpoint, which still hold what was there). Events after the
+chain's head without an entry are the unsealed tail: reported while younger than 60 s, failed after.
+A chain entry whose hash matches its event but whose aggregate id or version does not is altered (the
+hash binds the event's identity, so the event is named as stored).
+
+The same pass, started after a checkpoint's head, is what the checkpointer signs: `Verification.verified()`
+yields each link recomputed from the stored event, never the chain table's stored hash.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from infrastructure.audit.chain import Link, Linker, Stored, display_id
+from infrastructure.audit.chain_sql import (
+    AGGREGATE_HASH_AT,
+    EVENTS_AFTER,
+    LINK_OF_EVENT,
+    LINKS_AFTER,
+    LOWEST,
+    Cursor,
+    Dialect,
+    link,
+    stored,
+)
+from infrastructure.audit.checkpoint_format import Mark
+from infrastructure.audit.checkpoint_reader import CheckpointIndex
+from infrastructure.audit.findings import Finding, Report, named
+from infrastructure.audit.store import AuditStore
+
+PAGE = 20_000
+YOUNG = timedelta(seconds=60)
+T = TypeVar("T", Stored, Link)
+
+
+class Ahead(Generic[T]):
+    """A stream of rows in position order, with the next one in view."""
+
+    def __init__(self, rows: Iterator[T]) -> None:
+        self.rows: Iterator[T] = rows
+        self.current: T | None = next(rows, None)
+
+    def take(self, position: int) -> T | None:
+        """The row at this position, if it is the next one."""
+        row = self.current
+        if row is None or row.position != position:
+            return None
+        self.current = next(self.rows, None)
+        return row
+
+
+def pages(cursor: Cursor, dialect: Dialect, query: str, size: int, after: int = LOWEST) -> Iterator[Any]:
+    """Rows after a position, then after each page's last position, `size` at a time."""
+    position = after
+    while True:
+        cursor.execute(dialect.q(query), (position, size))
+        rows: list[Any] = cursor.fetchall()
+        yield from rows
+        if len(rows) < size:
+            return
+        position = int(rows[-1][0])
+
+
+def recorded_at(state: bytes) -> datetime | None:
+    """When an event was recorded, from the library's `timestamp` in its state (None if unreadable)."""
+    try:
+        moment = datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def verify(store: AuditStore, index: CheckpointIndex | None, now: datetime, page: int = PAGE) -> Report:
+    """Verify the store's history, and against the checkpoints when given."""
+    with store.reading() as cursor:
+        return Verification(cursor, store.dialect, index, now, page).run()
+
+
+class Verification:
+    """One pass: recompute every link from the stored bytes, compare with the chain and the checkpoints."""
+
+    def __init__(
+        self,
+        cursor: Cursor,
+        dialect: Dialect,
+        index: CheckpointIndex | None,
+        now: datetime,
+        page: int,
+        start: Link | None = None,
+    ):
+        """From the start of the history, or after `start` (a chain entry already vouched for: a checkpoint's head)."""
+        after = LOWEST if start is None else start.position
+        self.cursor, self.dialect, self.now, self.start = cursor, dialect, now, start
+        self.events = Ahead(stored(row) for row in pages(cursor, dialect, EVENTS_AFTER, page, after))
+        self.links = Ahead(link(row) for row in pages(cursor, dialect, LINKS_AFTER, page, after))
+        self.index = index or CheckpointIndex()
+        self.mark, self.range = 0, 0
+        self.linker = Linker(start)
+        self.report = Report(checkpoints=index)
+
+    def run(self) -> Report:
+        """Walk every position that holds an event, a chain entry or a checkpoint mark."""
+        for _ in self.verified():
+            pass
+        return self.report
+
+    def verified(self) -> Iterator[Link]:
+        """Each event's link as recomputed from its stored bytes, once it matched its chain entry (and marks).
+
+        Stops at the first finding, left in `self.report.failure`.
+        """
+        while self.report.failure is None:
+            upcoming = [row.position for row in (self.events.current, self.links.current) if row is not None]
+            position = min(upcoming) if upcoming else None
+            self.report.failure = self.marks_missing_before(position)
+            if position is None or self.report.failure:
+                break
+            event, entry = self.events.take(position), self.links.take(position)
+            if entry is None:
+                assert event is not None
+                self.report.failure = self.unchained(event)
+            elif event is None:
+                self.report.failure = Finding("removed", position, entry.originator_id, entry.version, "not stored")
+            else:
+                self.report.failure = self.chained(event, entry)
+                if self.report.failure is None and self.report.head is not None:
+                    yield self.report.head
+
+    def chained(self, event: Stored, entry: Link) -> Finding | None:
+        """Check one event against its chain entry and the checkpoints' marks at its position."""
+        head = self.linker.head
+        before = None if head is None else head.position
+        if entry.previous_position != before:
+            back = entry.previous_position
+            if back is not None and (before is None or back > before) and back < event.position:
+                detail = f"removed with its chain entry (the entry at {event.position} follows it)"
+                return Finding("removed", back, None, None, detail)
+            return Finding("altered", event.position, entry.originator_id, entry.version, "chain entry out of order")
+        self.recall_aggregate(event.originator_id)
+        new = self.linker.link(event)
+        if new.hash != entry.hash:
+            elsewhere = self.chained_elsewhere(event)
+            kind = "reordered" if elsewhere is not None and elsewhere != event.position else "altered"
+            return Finding(kind, event.position, entry.originator_id, entry.version, "stored bytes differ from chain")
+        if (entry.originator_id, entry.version) != (event.originator_id, event.version):
+            # The hash binds the event's identity: the event is as chained, its entry's identity was rewritten
+            return Finding("altered", event.position, event.originator_id, event.version, "chain entry's identity")
+        listed = False
+        for mark in self.marks_at(event.position):
+            listed = listed or mark.aggregate_id is not None
+            if mark.hash != new.hash:
+                return named(mark, entry.originator_id, entry.version, "differs from the signed checkpoint")
+            if mark.aggregate_id is not None and (mark.aggregate_id, mark.version) != (
+                display_id(event.originator_id),
+                event.version,
+            ):
+                detail = "the signed checkpoint lists another identity here"
+                return Finding("altered", event.position, event.originator_id, event.version, detail)
+        if not listed and self.covered(event.position):
+            return Finding("inserted", event.position, event.originator_id, event.version, "not in its checkpoint")
+        self.report.events += 1
+        self.report.head = new
+        return None
+
+    def unchained(self, event: Stored) -> Finding | None:
+        """An event without a chain entry: inserted or moved among chained events, or the unsealed tail."""
+        for mark in self.marks_at(event.position):
+            return named(mark, event.originator_id, event.version, "chain entry gone; not what the checkpoint signed")
+        if self.links.current is not None or self.covered(event.position):
+            elsewhere = self.chained_elsewhere(event)
+            if elsewhere is not None:
+                return Finding("reordered", elsewhere, event.originator_id, event.version, f"now at {event.position}")
+            return Finding("inserted", event.position, event.originator_id, event.version, "no chain entry")
+        moment = recorded_at(event.state)
+        if moment is None or abs(self.now - moment) >= YOUNG:
+            return Finding("unsealed", event.position, event.originator_id, event.version, "unsealed for 60 s or more")
+        self.report.unsealed.append(
+            Finding("unsealed", event.position, event.originator_id, event.version, "no chain entry yet")
+        )
+        return None
+
+    def recall_aggregate(self, originator_id: str) -> None:
+        """Started after a checkpoint's head: the aggregate's last hash at or before it, from the chain, once."""
+        if self.start is None or originator_id in self.linker.last:
+            return
+        query = self.dialect.q(AGGREGATE_HASH_AT)
+        self.cursor.execute(query, (self.dialect.param(originator_id), self.start.position))
+        rows = self.cursor.fetchall()
+        if rows:
+            self.linker.last[originator_id] = bytes(rows[0][0])
+
+    def chained_elsewhere(self, event: Stored) -> int | None:
+        """The position the chain gives this event's identity, if any."""
+        self.cursor.execute(self.dialect.q(LINK_OF_EVENT), (self.dialect.param(event.originator_id), event.version))
+        rows = self.cursor.fetchall()
+        return int(rows[0][0]) if rows else None
+
+    def marks_missing_before(self, position: int | None) -> Finding | None:
+        """A checkpoint mark at a position before `position` (or anywhere, at the end) names a removed event."""
+        marks = self.index.marks
+        if self.mark < len(marks) and (position is None or marks[self.mark].position < position):
+            mark = marks[self.mark]
+            return Finding("removed", mark.position, mark.aggregate_id, mark.version, "listed by a signed checkpoint")
+        return None
+
+    def marks_at(self, position: int) -> Iterator[Mark]:
+        """The checkpoints' marks at a position, consumed."""
+        marks = self.index.marks
+        while self.mark < len(marks) and marks[self.mark].position == position:
+            self.mark += 1
+            yield marks[self.mark - 1]
+
+    def covered(self, position: int) -> bool:
+        """Whether a checkpoint lists every event stored at positions around this one."""
+        ranges = self.index.ranges
+        while self.range < len(ranges) and ranges[self.range][1] < position:
+            self.range += 1
+        return self.range < len(ranges) and ranges[self.range][0] < position <= ranges[self.range][1]

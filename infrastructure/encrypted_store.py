@@ -1,0 +1,44 @@
+"""Field-level encryption: content under its author's key, personal data under its subject's, bound to its place.
+
+`FieldMapper` is the library's mapper (its optional whole-event cipher and compressor still apply) that seals the
+confidential fields of MISSION section 3 with AES-256-GCM before the event is transcoded, with the aggregate id,
+the version and the field's name as associated data: a ciphertext moved to another event or field does not open.
+Built from `MAPPER_TOPIC` alone it holds no keys: it decodes each sealed field as a `Sealed` value (the marked
+value the read side sees) and refuses to store a confidential text in clear. A sealed field's name is part of its
+place: an upcaster must not rename one.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper
+from eventsourcing.utils import EnvType
+
+from application.mentorat import Mentorat
+from infrastructure.data_keys import KeyRing
+from infrastructure.field_mapper import FieldMapper
+
+
+class EncryptedMentorat(Mentorat):
+    """The event store whose mapper seals fields under the key ring, and whose erasure destroys a person's key."""
+
+    name = Mentorat.name
+
+    def __init__(self, env: EnvType | None, keys: KeyRing) -> None:
+        self.keys = keys
+        super().__init__(env=env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        mapper = super().construct_mapper()
+        if not isinstance(mapper, FieldMapper):
+            raise TypeError("MAPPER_TOPIC must name infrastructure.field_mapper:FieldMapper")
+        mapper.keys = self.keys  # a fresh mapper of this store's own: no copy needed
+        return mapper
+
+    def forget(self, person_id: UUID) -> None:
+        self.keys.destroy(person_id)
+
+    def close(self) -> None:
+        super().close()
+        self.keys.close()

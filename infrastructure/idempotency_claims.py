@@ -1,0 +1,116 @@
+"""`Idempotency-Key` on POST commands (contract v1): a retry returns the first answer and records nothing.
+
+How it holds (written here because no library couples the key's record to the event store's own
+transaction, which is what makes a crash between commit and answer harmless):
+- A request with the header first *claims* its record: a row holding a lease. A second request with
+  the same key finds it held and gets 409 `idempotency-key-in-use`; after a crash the lease runs out.
+- The command's answer is written into the record by the recorder (`api/recorders.py`) inside the
+  transaction that stores the command's events, so either both commit or neither does.
+- The stored answer is sealed (AES-GCM) under a key derived from the Idempotency-Key itself: an
+  invitation's answer is a one-time code and a redemption's a bearer token, and the store must never
+  hold a usable secret. The record is found by a hash; the header's value is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from application.mentorat import Mentorat
+from infrastructure.encrypted_store import EncryptedMentorat
+
+Outcome = Literal["claimed", "replay", "reused", "in-use"]
+
+
+class IdempotencyKeyInUse(Exception):
+    """Another request holds this key (or took it over after this one's lease ran out)."""
+
+
+class MalformedKey(Exception):
+    """The request's Idempotency-Key is not 1 to 255 visible ASCII characters."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One request's hold on an idempotency record."""
+
+    record_id: str  # SHA-256 of caller, method, path and key: the record's primary key
+    fingerprint: str  # SHA-256 of the request's body (canonical JSON when it parses)
+    owner: str  # random: which request holds the lease
+    cipher_key: bytes  # derived from the key; never stored
+
+    def seal(self, answer: dict[str, Any]) -> bytes:
+        """The answer encrypted and bound to this record."""
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self.cipher_key).encrypt(nonce, json.dumps(answer).encode(), self.record_id.encode())
+
+    def open(self, sealed: bytes) -> dict[str, Any]:
+        """The answer sealed by `seal`."""
+        plain = AESGCM(self.cipher_key).decrypt(sealed[:12], sealed[12:], self.record_id.encode())
+        answer: dict[str, Any] = json.loads(plain)
+        return answer
+
+
+@dataclass(frozen=True)
+class Found:
+    """What claiming a record found."""
+
+    outcome: Outcome
+    sealed: bytes | None = None
+
+
+class Ledger(Protocol):
+    """Where idempotency records live: beside the events, in the same store."""
+
+    def claim_key(self, claim: Claim, now: datetime, lease_seconds: float, keep_hours: int) -> Found:
+        """Take the record, or say why not (a finished answer to replay, another body, another request)."""
+
+    def release_key(self, claim: Claim) -> None:
+        """Forget a record this request still holds (its command did not succeed)."""
+
+    def renew_key(self, claim: Claim, now: datetime, lease_seconds: float) -> None:
+        """Extend the lease of a record this request still holds."""
+
+
+current_claim: ContextVar[Claim | MalformedKey | None] = ContextVar("current_claim", default=None)
+
+
+def fingerprint(secret: bytes, body: bytes) -> str:
+    """The body's keyed hash (a plain hash of a short text or a name could be guessed), JSON compared by value."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hmac.new(secret, b"body\0" + canonical, hashlib.sha256).hexdigest()
+
+
+def claim_for(secret: bytes, caller: str, method: str, path: str, key: str, body: bytes) -> Claim:
+    """The claim of this caller's request: scoped to the caller, method and path.
+
+    The record's id and the key sealing its answer are keyed by the deployment's secret (derived from
+    the master key): without it, a guessable Idempotency-Key would let a reader of the store find and
+    open the answer, and a redemption's answer is a bearer token.
+    """
+    material = json.dumps([caller, method, path, key]).encode()
+    return Claim(
+        record_id=hmac.new(secret, b"record\0" + material, hashlib.sha256).hexdigest(),
+        fingerprint=fingerprint(secret, body),
+        owner=uuid.uuid4().hex,
+        cipher_key=hmac.new(secret, b"answer-key\0" + material, hashlib.sha256).digest(),
+    )
+
+
+def deployment_secret(store: Mentorat) -> bytes:
+    """The secret keying idempotency records: derived from the master key, so it is never stored."""
+    if not isinstance(store, EncryptedMentorat):
+        raise TypeError("the API runs over the store with keys (infrastructure.encrypted_store.EncryptedMentorat)")
+    return store.keys.derived_secret("idempotency records")

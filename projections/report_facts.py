@@ -1,0 +1,153 @@
+"""The programme report read model (MISSION section 4): dated facts, counted over [from, to) when queried.
+
+Stored per mentorship: the dates it was drafted, signed, withdrawn and ended, and its month numbers; per
+event of interest, one dated fact (a meeting held or cancelled, a dispute, a satisfaction score, an
+objective's status). No content, no names: ids, dates, counts and categories only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, ClassVar
+
+from domain.catalogue import MENTORSHIP_EVENTS
+from domain.mentorship import HELD, Mentorship
+from domain.programme import Programme
+from domain.values import ConsultationTopic, ObjectiveStatus
+from projections.dates import local_day, month_number, whole_months
+from projections.read_model import ReadModel
+from projections.tables import Row, Rows, Table
+from projections.views import PostgresReadView, SQLiteReadView
+
+M = Mentorship
+
+PROGRAMMES = Table(
+    "report_programme",
+    (("id", "TEXT"), ("time_zone", "TEXT"), ("meeting_min", "BIGINT"), ("meeting_max", "BIGINT")),
+    key=("id",),
+)
+MENTORSHIPS = Table(
+    "report_mentorship",
+    (
+        ("id", "TEXT"), ("programme_id", "TEXT"), ("time_zone", "TEXT"), ("drafted_on", "TEXT"),
+        ("signed_on", "TEXT"), ("withdrawn_on", "TEXT"), ("starts_on", "TEXT"), ("planned_end_on", "TEXT"),
+        ("ended_on", "TEXT"), ("end_reason", "TEXT"), ("completed", "BIGINT"), ("length_months", "BIGINT"),
+        ("start_month", "BIGINT"), ("end_month", "BIGINT"), ("agendas", "TEXT"),
+    ),
+    key=("id",),
+    indexes=(("programme_id",),),
+    json=("agendas",),
+)  # fmt: skip
+FACTS = Table(
+    "report_fact",
+    (
+        ("position", "BIGINT"), ("programme_id", "TEXT"), ("mentorship_id", "TEXT"), ("kind", "TEXT"),
+        ("on_date", "TEXT"), ("month", "BIGINT"), ("role", "TEXT"), ("ref", "TEXT"), ("status", "TEXT"),
+        ("value", "BIGINT"), ("within_target", "BIGINT"), ("with_agenda", "BIGINT"),
+    ),
+    key=("position",),
+    indexes=(("programme_id", "kind", "on_date"),),
+)  # fmt: skip
+
+HELD_FACT, CANCELLED_FACT, RAISED, SETTLED_FACT = "held", "cancelled", "dispute_raised", "dispute_settled"
+CONSULTED, SATISFACTION, OBJECTIVE = "dispute_consulted", "satisfaction", "objective"
+
+
+class ReportModel(ReadModel):
+    """Folds events into dated facts for the programme report."""
+
+    name: ClassVar[str] = "report"
+    tables: ClassVar[tuple[Table, ...]] = (PROGRAMMES, MENTORSHIPS, FACTS)
+
+    def preload(self, events: Sequence[tuple[int, Any]], rows: Rows, load_many: Any) -> None:
+        """Fetch the batch's mentorships in one query (facts are only ever inserted)."""
+        ids = [str(event.originator_id) for _, event in events if isinstance(event, MENTORSHIP_EVENTS)]
+        rows.preload(MENTORSHIPS, load_many(MENTORSHIPS, ids), [(i,) for i in ids])
+
+    def apply(self, event: Any, position: int, rows: Rows) -> None:
+        """Fold one event."""
+        if isinstance(event, Programme.ProgrammeLaunched):
+            rows.put(
+                PROGRAMMES,
+                {"id": str(event.originator_id), "time_zone": event.time_zone, "meeting_min": event.meeting_minutes_min,
+                 "meeting_max": event.meeting_minutes_max},
+            )  # fmt: skip
+        elif isinstance(event, M.ConventionDrafted):
+            rows.put(MENTORSHIPS, _drafted_row(event))
+        elif isinstance(event, MENTORSHIP_EVENTS):
+            row = rows.require(MENTORSHIPS, str(event.originator_id))
+            _fold(row, event, position, rows)
+
+
+def _drafted_row(event: M.ConventionDrafted) -> Row:
+    row: Row = dict.fromkeys(MENTORSHIPS.column_names)
+    row.update(
+        id=str(event.originator_id),
+        programme_id=str(event.programme_id),
+        time_zone=event.time_zone,
+        drafted_on=local_day(event.occurred_at, event.time_zone),
+        starts_on=event.starts_on.isoformat(),
+        planned_end_on=event.planned_end_on.isoformat(),
+        start_month=month_number(event.starts_on),
+        agendas=[],
+    )
+    return row
+
+
+def _fold(row: Row, event: Any, position: int, rows: Rows) -> None:
+    """Apply one event after the draft: update the mentorship's dates or add a dated fact."""
+    day = local_day(event.occurred_at, row["time_zone"])
+    fact: Row = dict.fromkeys(FACTS.column_names)
+    fact.update(position=position, programme_id=row["programme_id"], mentorship_id=row["id"], on_date=day)
+    if isinstance(event, M.ConventionWithdrawn):
+        row["withdrawn_on"] = day
+    elif isinstance(event, M.ConventionSigned):
+        row["signed_on"] = day
+    elif isinstance(event, M.RelationshipEnded):
+        ended_on = event.ended_on
+        row.update(
+            ended_on=ended_on.isoformat(),
+            end_reason=event.reason,
+            completed=int(ended_on >= date.fromisoformat(row["planned_end_on"])),
+            length_months=whole_months(date.fromisoformat(row["starts_on"]), ended_on),
+            end_month=month_number(ended_on),
+        )
+    elif isinstance(event, M.AgendaSubmitted):
+        row["agendas"] = [*row["agendas"], str(event.meeting_id)]
+    elif isinstance(event, M.MeetingHeld):
+        programme = rows.require(PROGRAMMES, row["programme_id"])
+        held_on = local_day(event.held_at, row["time_zone"])
+        minutes = event.duration_minutes
+        fact.update(
+            kind=HELD_FACT, on_date=held_on, month=month_number(date.fromisoformat(held_on)), value=minutes,
+            within_target=int(programme["meeting_min"] <= minutes <= programme["meeting_max"]),
+            with_agenda=int(str(event.meeting_id) in row["agendas"]), ref=str(event.meeting_id), status=HELD,
+        )  # fmt: skip
+    elif isinstance(event, M.MeetingCancelled):
+        fact.update(kind=CANCELLED_FACT, role=event.actor_role, ref=str(event.meeting_id), value=int(event.unavoidable))
+    elif isinstance(event, M.DisputeRaised | M.DisputeSettled):
+        fact.update(kind=RAISED if isinstance(event, M.DisputeRaised) else SETTLED_FACT, ref=str(event.dispute_id))
+    elif isinstance(event, M.CoordinatorConsulted) and event.topic == ConsultationTopic.DISPUTE:
+        fact.update(kind=CONSULTED, ref=str(event.dispute_id), status=event.outcome)
+    elif isinstance(event, M.SatisfactionReported):
+        fact.update(kind=SATISFACTION, role=event.actor_role, value=event.score)
+    elif isinstance(event, M.ObjectiveAdded):
+        fact.update(kind=OBJECTIVE, ref=str(event.objective_id), status=ObjectiveStatus.NOT_STARTED.value)
+    elif isinstance(event, M.ObjectiveAssessed):
+        fact.update(kind=OBJECTIVE, ref=str(event.objective_id), status=event.status)
+    if fact["kind"] is not None:
+        rows.put(FACTS, fact)
+    rows.put(MENTORSHIPS, row)
+
+
+class ReportSQLiteView(SQLiteReadView):
+    """The report's facts in the embedded store."""
+
+    model = ReportModel()
+
+
+class ReportPostgresView(PostgresReadView):
+    """The report's facts in PostgreSQL."""
+
+    model = ReportModel()
