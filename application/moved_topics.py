@@ -1,4 +1,4 @@
-"""Old topics of moved classes: stored events name their class by `module:QualName`, so a move registers the old name."""
+"""Old topics of moved classes: a stored event names its class by `module:QualName`, so a move registers the old one."""
 
 from __future__ import annotations
 

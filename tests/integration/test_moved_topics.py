@@ -37,7 +37,8 @@ def test_an_access_record_stored_under_its_old_topic_loads_and_projects(tmp_path
         db.execute("UPDATE stored_events SET topic = replace(topic, 'domain.access_record:', ?)", (OLD_MODULE + ":",))
         db.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), ?, ?) AS BLOB)",
                    ("domain.access_record:", OLD_MODULE + ":"))  # fmt: skip
-        assert db.execute("SELECT topic FROM stored_events").fetchone()[0] == "domain.access:AccessRecord.AccessRecorded"
+        stored_topic = db.execute("SELECT topic FROM stored_events").fetchone()[0]
+        assert stored_topic == "domain.access:AccessRecord.AccessRecorded"
     # When a new process loads it and rebuilds the access log
     service = build_service(settings)
     read_side = ReadSide(service.store, settings)
