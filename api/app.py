@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         log_access(request, response.status_code, time.perf_counter() - started)
         return response
 
-    for module in (system, participants, mentorships, meetings, reads):
-        app.include_router(module.router)
-    openapi.document(app)
+    routers = [module.router for module in (system, participants, mentorships, meetings, reads)]
+    for router in routers:
+        app.include_router(router)
+    openapi.document(app, routers)
     return app

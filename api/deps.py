@@ -1,8 +1,9 @@
-"""FastAPI dependencies: the service, the caller, scope and role, and If-Match; none reads the body."""
+"""FastAPI dependencies: the service, the caller, scope and role (`domain/permissions.py`), If-Match; never the body."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
@@ -14,9 +15,11 @@ from application.authorization import Caller, mentorship_actor, programme_actor
 from application.errors import NotFound, Unauthenticated
 from application.mentorat import CommandResult
 from application.service import MentoratService
+from domain.errors import Forbidden
 from domain.mentorship import Mentorship
+from domain.participant import Participant
+from domain.permissions import Action, may
 
-Scope = tuple[Caller, UUID]
 NoBody = Annotated[Empty, Depends(json_body(Empty))]
 
 
@@ -80,36 +83,54 @@ def loaded_mentorship(caller: CurrentCaller, service: Service, mentorship_id: st
 LoadedMentorship = Annotated[Mentorship, Depends(loaded_mentorship)]
 
 
-def mentorship_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, Mentorship], tuple[Caller, UUID]]:
-    """A dependency checking the caller may act on mentorship `{mentorship_id}` in one of these roles."""
+@dataclass(frozen=True)
+class MentorshipScope:
+    """A dependency: the caller may run `action` on mentorship `{mentorship_id}`; answers it, loaded once."""
 
-    def check(caller: CurrentCaller, mentorship: LoadedMentorship) -> tuple[Caller, UUID]:
-        mentorship_actor(caller, mentorship, allowed)
-        return caller, mentorship.id
+    action: Action  # the OpenAPI document reads each operation's roles from it
 
-    return check
-
-
-def participant_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, Service, str], tuple[Caller, UUID]]:
-    """A dependency checking the caller may act on participant `{participant_id}` in one of these roles."""
-
-    def check(caller: CurrentCaller, service: Service, participant_id: str) -> tuple[Caller, UUID]:
-        pid = parse_id(participant_id)
-        service.participants.authorize(caller, pid, allowed)
-        return caller, pid
-
-    return check
+    def __call__(self, caller: CurrentCaller, mentorship: LoadedMentorship) -> tuple[Caller, Mentorship]:
+        mentorship_actor(caller, mentorship, self.action)
+        return caller, mentorship
 
 
-def programme_scope(allowed: Collection[str]) -> Callable[[CurrentCaller, str], tuple[Caller, UUID]]:
-    """A dependency checking the caller may act in programme `{programme_id}` in one of these roles."""
+@dataclass(frozen=True)
+class ParticipantScope:
+    """A dependency: the caller may run `action` on participant `{participant_id}`; answers them, loaded once."""
 
-    def check(caller: CurrentCaller, programme_id: str) -> tuple[Caller, UUID]:
+    action: Action
+
+    def __call__(self, caller: CurrentCaller, service: Service, participant_id: str) -> tuple[Caller, Participant]:
+        return caller, service.participants.scope(caller, parse_id(participant_id), self.action)
+
+
+@dataclass(frozen=True)
+class ProgrammeScope:
+    """A dependency: the caller may run `action` in programme `{programme_id}`; answers its id."""
+
+    action: Action
+
+    def __call__(self, caller: CurrentCaller, programme_id: str) -> tuple[Caller, UUID]:
         pid = parse_id(programme_id)
-        programme_actor(caller, pid, allowed)
+        programme_actor(caller, pid, self.action)
         return caller, pid
 
-    return check
+
+@dataclass(frozen=True)
+class CallerMay:
+    """A dependency: the caller's role may run `action` (checked before anything else of the request)."""
+
+    action: Action
+
+    def __call__(self, caller: CurrentCaller) -> Caller:
+        if not may(caller.role, self.action):
+            raise Forbidden
+        return caller
+
+
+InMentorship = tuple[Caller, Mentorship]
+OfParticipant = tuple[Caller, Participant]
+InProgramme = tuple[Caller, UUID]
 
 
 def committed(response: Response, result: CommandResult) -> dict[str, object]:

@@ -7,14 +7,18 @@ each operation's own shape: the bearer scheme, the problems (RFC 9457) it may an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
 from api import problems
 from api.schemas import Problem
 from domain.errors import DomainError, RuleViolation
+from domain.permissions import ALLOWED, EVERYONE, Action
 
 Document = dict[str, Any]
 SCHEMAS = "#/components/schemas/"
@@ -23,12 +27,7 @@ BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 ABSTRACT_ERRORS = (DomainError, RuleViolation)  # never raised themselves
 # Answered by the idempotency middleware (contract v1, section 5), beside the errors of the domain.
 IDEMPOTENCY_SLUGS = {409: ["idempotency-key-in-use"], 422: ["idempotency-key-reused"]}
-# Any role may call these on what is in its scope (outside it: 404), so they never answer 403.
-EVERY_ROLE = {
-    ("get", "/v1/me"),
-    ("get", "/v1/mentorships/{mentorship_id}"),
-    ("get", "/v1/mentorships/{mentorship_id}/history"),
-}
+Actions = dict[tuple[str, str], Action]  # (method, path) -> the action its scope dependency checks
 PROBLEMS: dict[int, tuple[str, str]] = {
     401: ("Unauthenticated", "No valid bearer token."),
     403: ("Forbidden", "This role may not do this on a resource it can see."),
@@ -76,19 +75,43 @@ IDEMPOTENCY_KEY = {
 IF_MATCH_DESCRIPTION = 'The expected version, `"<version>"` as the `ETag` gave it: a stale one answers 412.'
 
 
-def document(app: FastAPI) -> None:
-    """Complete the generated OpenAPI document of the app (called once by `create_app`)."""
+def document(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+    """Complete the generated OpenAPI document of the app and its routers (called once by `create_app`)."""
+    actions = route_actions(routers)
     generate = app.openapi
 
     def openapi() -> Document:
-        if app.openapi_schema is None:
-            complete(generate())  # completed in place: FastAPI keeps the dict it generated and answers it again
+        if app.openapi_schema is None:  # completed in place: FastAPI keeps the dict it generated and answers it again
+            complete(generate(), actions)
         return generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def complete(doc: Document) -> None:
+def route_actions(routers: Iterable[APIRouter]) -> Actions:
+    """Each route's action, read from the scope dependency that checks it (`api/deps.py`): one table, no copy."""
+    found: Actions = {}
+    for router in routers:
+        for route in router.routes:
+            action = action_of(route.dependant) if isinstance(route, APIRoute) else None
+            if isinstance(route, APIRoute) and action is not None:
+                found.update(((method.lower(), route.path), action) for method in route.methods or ())
+    return found
+
+
+def action_of(dependant: Dependant) -> Action | None:
+    """The action of the first dependency that declares one, at any depth."""
+    for dependency in dependant.dependencies:
+        action = getattr(dependency.call, "action", None)
+        if isinstance(action, Action):
+            return action
+        deeper = action_of(dependency)
+        if deeper is not None:
+            return deeper
+    return None
+
+
+def complete(doc: Document, actions: Actions) -> None:
     """Add the shared components, then complete every operation."""
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -99,7 +122,7 @@ def complete(doc: Document) -> None:
     components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
-            complete_operation(method, path, operation)
+            complete_operation(method, path, operation, actions.get((method, path)))
 
 
 def problem_schemas() -> dict[str, Any]:
@@ -144,13 +167,15 @@ def subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
     return [*direct, *(deeper for sub in direct for deeper in subclasses(sub))]
 
 
-def complete_operation(method: str, path: str, operation: Document) -> None:
-    """Its security, request headers and every status it may answer."""
+def complete_operation(method: str, path: str, operation: Document, action: Action | None) -> None:
+    """Its security, the roles that may call it, request headers and every status it may answer."""
     parameters = operation.get("parameters", [])
     authenticated = any(is_authorization(p) for p in parameters)
     operation["parameters"] = [p for p in parameters if not is_authorization(p)]
     if authenticated:
         operation["security"] = BEARER
+    if action is not None:
+        operation["x-roles"] = sorted(ALLOWED[action])  # the roles that may call it on what they can see
     for parameter in operation["parameters"]:
         if parameter["in"] == "header" and parameter["name"] == "If-Match":
             parameter.update(description=IF_MATCH_DESCRIPTION, schema={"type": "string"})
@@ -159,7 +184,7 @@ def complete_operation(method: str, path: str, operation: Document) -> None:
         for status, answer in operation["responses"].items():
             if status.startswith("2"):
                 answer.setdefault("headers", {}).update({"ETag": dict(ETAG), "Idempotent-Replayed": dict(REPLAYED)})
-    statuses = declared_errors(operation) | error_statuses(method, path, operation, authenticated)
+    statuses = declared_errors(operation) | error_statuses(method, operation, authenticated, action)
     for status in sorted(statuses):
         operation["responses"][str(status)] = {"$ref": RESPONSES + PROBLEMS[status][0]}
 
@@ -181,12 +206,13 @@ def is_authorization(parameter: Document) -> bool:
     return bool(parameter["in"] == "header" and parameter["name"].lower() == "authorization")
 
 
-def error_statuses(method: str, path: str, operation: Document, authenticated: bool) -> set[int]:
-    """The problems an operation may answer, read from its method, security and parameters."""
+def error_statuses(method: str, operation: Document, authenticated: bool, action: Action | None) -> set[int]:
+    """The problems an operation may answer, read from its method, security, roles and parameters."""
     names = {(p["in"], p["name"]) for p in operation["parameters"]}
     found = {413, 500}  # the size guard runs before routing; anything may fail unexpectedly
     if authenticated:
-        found |= {401} if (method, path) in EVERY_ROLE else {401, 403}
+        # Roles outside the table's answer 403; where every role may call it (on what is in its scope), none does
+        found |= {401} if action is None or ALLOWED[action] == EVERYONE else {401, 403}
     if any(where == "path" for where, _ in names):
         found.add(404)
     if method == "post":

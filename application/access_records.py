@@ -11,11 +11,11 @@ from uuid import UUID
 
 from application.authorization import Caller, mentorship_actor, programme_actor
 from application.mentorat import Mentorat
-from application.mentorships import COORDINATOR
 from application.ports import Ports
 from domain.access_record import AccessAction, AccessRecord
 from domain.mentorship import Mentorship
-from domain.values import PARTIES, Actor
+from domain.permissions import Action
+from domain.values import Actor
 
 
 class AccessLog:
@@ -27,12 +27,12 @@ class AccessLog:
 
     def journal_read(self, caller: Caller, mentorship: Mentorship) -> None:
         """A party read this mentorship's journal (the subject is the mentorship)."""
-        actor = mentorship_actor(caller, mentorship, PARTIES)
+        actor = mentorship_actor(caller, mentorship, Action.READ_JOURNAL)
         self._record(mentorship.programme_id, AccessAction.JOURNAL_READ, [mentorship.id], actor)
 
     def personal_data_read(self, caller: Caller, programme_id: UUID, participant_ids: Sequence[UUID]) -> None:
         """A coordinator read these participants' names and e-mails (one record per participant)."""
-        actor = programme_actor(caller, programme_id, COORDINATOR)
+        actor = programme_actor(caller, programme_id, Action.LIST_PARTICIPANTS)
         self._record(programme_id, AccessAction.PERSONAL_DATA_READ, participant_ids, actor)
 
     def _record(self, programme_id: UUID, action: str, subject_ids: Sequence[UUID], actor: Actor) -> None:

@@ -1,13 +1,13 @@
-"""Who the caller is, and what they may reach: scope first (404), then role (403)."""
+"""Who the caller is, and what they may reach: scope first (404), then the role the table allows (403)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from uuid import UUID
 
 from domain.errors import Forbidden, NotFound
 from domain.mentorship import Mentorship
+from domain.permissions import Action, may
 from domain.values import Actor, Role
 
 
@@ -21,8 +21,8 @@ class Caller:
     name: str
 
 
-def mentorship_actor(caller: Caller, mentorship: Mentorship, allowed: Collection[str]) -> Actor:
-    """The caller's role in this mentorship, if they may do this; not-found outside their scope."""
+def mentorship_actor(caller: Caller, mentorship: Mentorship, action: Action) -> Actor:
+    """The caller's role in this mentorship, if it may run this action; not-found outside their scope."""
     if caller.programme_id != mentorship.programme_id:
         raise NotFound
     party_role = mentorship.role_of(caller.id)
@@ -32,15 +32,15 @@ def mentorship_actor(caller: Caller, mentorship: Mentorship, allowed: Collection
         role = caller.role
     else:
         raise NotFound
-    if role not in allowed:
+    if not may(role, action):
         raise Forbidden
     return Actor(caller.id, role)
 
 
-def programme_actor(caller: Caller, programme_id: UUID, allowed: Collection[str]) -> Actor:
-    """The caller acting in a programme: their own only."""
+def programme_actor(caller: Caller, programme_id: UUID, action: Action) -> Actor:
+    """The caller acting in a programme: their own only, in a role that may run this action."""
     if caller.programme_id != programme_id:
         raise NotFound
-    if caller.role not in allowed:
+    if not may(caller.role, action):
         raise Forbidden
     return Actor(caller.id, caller.role)

@@ -12,10 +12,15 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from application.errors import NotFound, PreconditionFailed, VersionConflict
-from application.moved_topics import register_moved_topics
 
 A = TypeVar("A", bound=Aggregate)
-register_moved_topics()  # before any stored event is read: older histories name moved classes by their old topic
+
+
+class KeysUnavailable(RuntimeError):
+    """This store was built without keys: erasure needs the store with keys (`bootstrap.service.build_service`)."""
+
+    def __init__(self) -> None:
+        super().__init__(self.__doc__)
 
 
 class DateAsISO(Transcoding):
@@ -87,7 +92,8 @@ class Mentorat(Application[UUID]):
         return self.recorder.max_notification_id() or 0
 
     def forget(self, person_id: UUID) -> None:
-        """Destroy the key that reads a person's sealed fields (the composition root's store holds one; this none)."""
+        """Destroy the key that reads a person's sealed fields: only a store built with keys can; this one refuses."""
+        raise KeysUnavailable
 
 
 def check_version(current: int, expected: int | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -14,11 +14,11 @@ from application.ports import Ports
 from domain.errors import InvalidValue, RuleViolation
 from domain.mentorship import Mentorship
 from domain.participant import Participant
+from domain.permissions import Action
 from domain.programme import Programme
-from domain.values import PARTIES, Actor, Role
+from domain.values import Actor, Role
 
-COORDINATOR = frozenset({Role.COORDINATOR.value})
-PARTIES_OR_COORDINATOR = PARTIES | COORDINATOR
+MentorshipRef = UUID | Mentorship  # an id, or the mentorship the request already loaded for its scope check
 
 
 class MentorshipCommands:
@@ -32,11 +32,20 @@ class MentorshipCommands:
         """The mentorship as the write side knows it."""
         return self.store.load(Mentorship, mentorship_id)
 
+    def scope(self, caller: Caller, mentorship_id: UUID, action: Action) -> Mentorship:
+        """Load the mentorship once and check the caller may run this action on it (404, then 403).
+
+        A request hands the loaded mentorship on to its command, which changes that very aggregate.
+        """
+        mentorship = self.get(mentorship_id)
+        mentorship_actor(caller, mentorship, action)
+        return mentorship
+
     def draft(
         self, caller: Caller, programme_id: UUID, mentor_id: UUID, mentee_id: UUID, starts_on: date, months: int | None
     ) -> CommandResult:
         """A coordinator drafts a convention; the mentee's participant records it in the same save."""
-        actor = programme_actor(caller, programme_id, COORDINATOR)
+        actor = programme_actor(caller, programme_id, Action.DRAFT_CONVENTION)
         programme = self.store.load(Programme, programme_id)
         mentor = self._party(mentor_id, programme_id, Role.MENTOR, "mentor_id")
         mentee = self._party(mentee_id, programme_id, Role.MENTEE, "mentee_id")
@@ -65,56 +74,66 @@ class MentorshipCommands:
             raise InvalidValue(field)
         return participant
 
-    def withdraw(self, caller: Caller, mentorship_id: UUID, expected_version: int | None = None) -> CommandResult:
+    def withdraw(self, caller: Caller, mentorship: MentorshipRef, expected_version: int | None = None) -> CommandResult:
         """The coordinator withdraws a draft; the mentee is free again."""
-        return self._execute(caller, mentorship_id, expected_version, COORDINATOR, self._withdraw)
+        return self._execute(caller, mentorship, expected_version, Action.WITHDRAW_CONVENTION, self._withdraw)
 
     def _withdraw(self, m: Mentorship, actor: Actor, now: datetime) -> list[Participant]:
         m.withdraw(actor, now)
         return self._release_mentee(m, actor, now)
 
     def add_objective(
-        self, caller: Caller, mentorship_id: UUID, text: str, expected_version: int | None = None
+        self, caller: Caller, mentorship: MentorshipRef, text: str, expected_version: int | None = None
     ) -> CommandResult:
         """A party adds an objective."""
         objective_id = self.ports.new_id()
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.ADD_OBJECTIVE,
             lambda m, a, now: m.add_objective(objective_id, text, a, now),
             objective_id=str(objective_id),
         )
 
-    def sign(self, caller: Caller, mentorship_id: UUID, expected_version: int | None = None) -> CommandResult:
+    def sign(self, caller: Caller, mentorship: MentorshipRef, expected_version: int | None = None) -> CommandResult:
         """A party signs the convention."""
         return self._execute(
-            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.sign(a, now), with_status=True
+            caller,
+            mentorship,
+            expected_version,
+            Action.SIGN_CONVENTION,
+            lambda m, a, now: m.sign(a, now),
+            with_status=True,
         )
 
     def assess_objective(
-        self, caller: Caller, mentorship_id: UUID, objective_id: UUID, status: str, expected_version: int | None = None
+        self,
+        caller: Caller,
+        mentorship: MentorshipRef,
+        objective_id: UUID,
+        status: str,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A party assesses an objective."""
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.ASSESS_OBJECTIVE,
             lambda m, a, now: m.assess_objective(objective_id, status, a, now),
         )
 
     def schedule_meeting(
-        self, caller: Caller, mentorship_id: UUID, scheduled_for: datetime, expected_version: int | None = None
+        self, caller: Caller, mentorship: MentorshipRef, scheduled_for: datetime, expected_version: int | None = None
     ) -> CommandResult:
         """A party schedules a meeting."""
         meeting_id = self.ports.new_id()
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.SCHEDULE_MEETING,
             lambda m, a, now: m.schedule_meeting(meeting_id, scheduled_for, a, now),
             meeting_id=str(meeting_id),
         )
@@ -122,7 +141,7 @@ class MentorshipCommands:
     def reschedule_meeting(
         self,
         caller: Caller,
-        mentorship_id: UUID,
+        mentorship: MentorshipRef,
         meeting_id: UUID,
         scheduled_for: datetime,
         expected_version: int | None = None,
@@ -130,28 +149,33 @@ class MentorshipCommands:
         """A party moves a meeting."""
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.RESCHEDULE_MEETING,
             lambda m, a, now: m.reschedule_meeting(meeting_id, scheduled_for, a, now),
         )
 
     def submit_agenda(
-        self, caller: Caller, mentorship_id: UUID, meeting_id: UUID, agenda: str, expected_version: int | None = None
+        self,
+        caller: Caller,
+        mentorship: MentorshipRef,
+        meeting_id: UUID,
+        agenda: str,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """The mentee sends the agenda before the meeting."""
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.SUBMIT_AGENDA,
             lambda m, a, now: m.submit_agenda(meeting_id, agenda, a, now),
         )
 
     def hold_meeting(
         self,
         caller: Caller,
-        mentorship_id: UUID,
+        mentorship: MentorshipRef,
         meeting_id: UUID,
         held_at: datetime | None,
         duration_minutes: int,
@@ -163,9 +187,9 @@ class MentorshipCommands:
         next_meeting = None if next_meeting_for is None else (self.ports.new_id(), next_meeting_for)
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.RECORD_MEETING_HELD,
             lambda m, a, now: m.hold_meeting(meeting_id, held_at, duration_minutes, notes, next_meeting, a, now),
             next_meeting_id=None if next_meeting is None else str(next_meeting[0]),
         )
@@ -173,7 +197,7 @@ class MentorshipCommands:
     def cancel_meeting(
         self,
         caller: Caller,
-        mentorship_id: UUID,
+        mentorship: MentorshipRef,
         meeting_id: UUID,
         unavoidable: bool,
         note: str | None,
@@ -182,50 +206,59 @@ class MentorshipCommands:
         """A party cancels a meeting."""
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.CANCEL_MEETING,
             lambda m, a, now: m.cancel_meeting(meeting_id, unavoidable, note, a, now),
         )
 
     def report_satisfaction(
-        self, caller: Caller, mentorship_id: UUID, score: int, comment: str | None, expected_version: int | None = None
+        self,
+        caller: Caller,
+        mentorship: MentorshipRef,
+        score: int,
+        comment: str | None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A party reports satisfaction."""
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.REPORT_SATISFACTION,
             lambda m, a, now: m.report_satisfaction(score, comment, a, now),
         )
 
     def raise_dispute(
-        self, caller: Caller, mentorship_id: UUID, summary: str, expected_version: int | None = None
+        self, caller: Caller, mentorship: MentorshipRef, summary: str, expected_version: int | None = None
     ) -> CommandResult:
         """A party raises a dispute."""
         dispute_id = self.ports.new_id()
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.RAISE_DISPUTE,
             lambda m, a, now: m.raise_dispute(dispute_id, summary, a, now),
             dispute_id=str(dispute_id),
         )
 
     def settle_dispute(
-        self, caller: Caller, mentorship_id: UUID, dispute_id: UUID, expected_version: int | None = None
+        self, caller: Caller, mentorship: MentorshipRef, dispute_id: UUID, expected_version: int | None = None
     ) -> CommandResult:
         """A party settles a dispute amicably."""
         return self._execute(
-            caller, mentorship_id, expected_version, PARTIES, lambda m, a, now: m.settle_dispute(dispute_id, a, now)
+            caller,
+            mentorship,
+            expected_version,
+            Action.SETTLE_DISPUTE,
+            lambda m, a, now: m.settle_dispute(dispute_id, a, now),
         )
 
     def consult_coordinator(
         self,
         caller: Caller,
-        mentorship_id: UUID,
+        mentorship: MentorshipRef,
         topic: str,
         dispute_id: UUID | None,
         outcome: str,
@@ -235,14 +268,19 @@ class MentorshipCommands:
         """The coordinator records a consultation."""
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            COORDINATOR,
+            Action.CONSULT_COORDINATOR,
             lambda m, a, now: m.consult_coordinator(topic, dispute_id, outcome, note, a, now),
         )
 
     def end(
-        self, caller: Caller, mentorship_id: UUID, reason: str, note: str | None, expected_version: int | None = None
+        self,
+        caller: Caller,
+        mentorship: MentorshipRef,
+        reason: str,
+        note: str | None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A party or the coordinator ends the relationship; the mentee is free again."""
 
@@ -250,12 +288,12 @@ class MentorshipCommands:
             m.end(reason, note, actor, now)
             return self._release_mentee(m, actor, now)
 
-        return self._execute(caller, mentorship_id, expected_version, PARTIES_OR_COORDINATOR, end)
+        return self._execute(caller, mentorship, expected_version, Action.END_RELATIONSHIP, end)
 
     def record_disclosure(
         self,
         caller: Caller,
-        mentorship_id: UUID,
+        mentorship: MentorshipRef,
         basis: str,
         authority: str | None,
         expected_version: int | None = None,
@@ -263,9 +301,9 @@ class MentorshipCommands:
         """A party records a disclosure."""
         return self._execute(
             caller,
-            mentorship_id,
+            mentorship,
             expected_version,
-            PARTIES,
+            Action.RECORD_DISCLOSURE,
             lambda m, a, now: m.record_disclosure(basis, authority, a, now),
         )
 
@@ -277,19 +315,23 @@ class MentorshipCommands:
     def _execute(
         self,
         caller: Caller,
-        mentorship_id: UUID,
+        mentorship: MentorshipRef,
         expected_version: int | None,
-        allowed: Collection[str],
-        action: Callable[[Mentorship, Actor, datetime], Any],
+        action: Action,
+        decide: Callable[[Mentorship, Actor, datetime], Any],
         with_status: bool = False,
         **data: Any,
     ) -> CommandResult:
-        """Load, authorise, decide, then save: value errors (422) come before If-Match (412), rules (409) after."""
-        mentorship = self.store.load(Mentorship, mentorship_id)
-        actor = mentorship_actor(caller, mentorship, allowed)
+        """Load (unless the request already did), authorise, decide, then save.
+
+        Value errors (422) come before If-Match (412), rules (409) after.
+        """
+        if not isinstance(mentorship, Mentorship):
+            mentorship = self.store.load(Mentorship, mentorship)
+        actor = mentorship_actor(caller, mentorship, action)
         version = mentorship.version
         try:
-            others = action(mentorship, actor, self.ports.clock()) or []
+            others = decide(mentorship, actor, self.ports.clock()) or []
         except RuleViolation:
             check_version(version, expected_version)
             raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
@@ -12,10 +11,12 @@ from application.mentorat import CommandResult, Mentorat, check_version
 from application.ports import Ports
 from domain.credential import INVITATION, TOKEN, Credential, credential_id
 from domain.participant import ERASED_NAME, Participant
+from domain.permissions import Action
 from domain.programme import Programme
 from domain.values import Actor, Role
 
 SECRET_BYTES = 32  # 256 bits for codes and tokens
+ParticipantRef = UUID | Participant  # an id, or the participant the request already loaded for its scope check
 
 
 def served_name(participant: Participant) -> str:
@@ -60,7 +61,7 @@ class ParticipantCommands:
         self, caller: Caller, programme_id: UUID, role: str, name: str, email: str | None, language: str
     ) -> CommandResult:
         """A coordinator registers a participant of their programme."""
-        actor = programme_actor(caller, programme_id, {Role.COORDINATOR})
+        actor = programme_actor(caller, programme_id, Action.REGISTER_PARTICIPANT)
         participant = Participant.register(
             self.ports.new_id(), programme_id, role, name, email, language, actor, self.ports.clock()
         )
@@ -70,18 +71,21 @@ class ParticipantCommands:
         """A participant as the write side knows it (names and e-mails live only here)."""
         return self.store.load(Participant, participant_id)
 
-    def authorize(self, caller: Caller, participant_id: UUID, allowed: Collection[str]) -> Actor:
-        """The caller acting on a participant of their programme."""
-        return self._authorized(caller, participant_id, allowed)[0]
-
-    def _authorized(self, caller: Caller, participant_id: UUID, allowed: Collection[str]) -> tuple[Actor, Participant]:
+    def scope(self, caller: Caller, participant_id: UUID, action: Action) -> Participant:
+        """Load the participant once and check the caller may run this action on them (404, then 403)."""
         participant = self.store.load(Participant, participant_id)
-        return programme_actor(caller, participant.programme_id, allowed), participant
+        programme_actor(caller, participant.programme_id, action)
+        return participant
 
-    def invite(self, caller: Caller, participant_id: UUID, expected_version: int | None = None) -> CommandResult:
+    def _authorized(self, caller: Caller, participant: ParticipantRef, action: Action) -> tuple[Actor, Participant]:
+        if not isinstance(participant, Participant):
+            participant = self.store.load(Participant, participant)
+        return programme_actor(caller, participant.programme_id, action), participant
+
+    def invite(self, caller: Caller, participant: ParticipantRef, expected_version: int | None = None) -> CommandResult:
         """A coordinator issues a new one-time invitation code for a participant."""
-        actor, participant = self._authorized(caller, participant_id, {Role.COORDINATOR})
-        return self._invite(participant, actor, expected_version)
+        actor, loaded = self._authorized(caller, participant, Action.INVITE_PARTICIPANT)
+        return self._invite(loaded, actor, expected_version)
 
     def invite_as_operator(self, participant_id: UUID) -> CommandResult:
         """Operator: a new invitation for a participant who lost access."""
@@ -122,12 +126,14 @@ class ParticipantCommands:
             raise Unauthenticated
         return Caller(participant.id, participant.role, participant.programme_id, served_name(participant))
 
-    def deactivate(self, caller: Caller, participant_id: UUID, expected_version: int | None = None) -> CommandResult:
+    def deactivate(
+        self, caller: Caller, participant: ParticipantRef, expected_version: int | None = None
+    ) -> CommandResult:
         """A coordinator deactivates a participant: all their tokens stop at once."""
-        actor, participant = self._authorized(caller, participant_id, {Role.COORDINATOR})
-        check_version(participant.version, expected_version)
-        participant.deactivate(actor, self.ports.clock())
-        return self.store.execute(participant)
+        actor, loaded = self._authorized(caller, participant, Action.DEACTIVATE_PARTICIPANT)
+        check_version(loaded.version, expected_version)
+        loaded.deactivate(actor, self.ports.clock())
+        return self.store.execute(loaded)
 
     def erase(self, participant_id: UUID) -> CommandResult:
         """Operator: record a person's erasure, then destroy their data key (crypto-shredding).

@@ -32,8 +32,18 @@ READS = frozenset({AccessAction.JOURNAL_READ.value, AccessAction.PERSONAL_DATA_R
 class AccessRecord(MentoratAggregate):
     """The trace of one read: a journal (subject: the mentorship) or one person's data (subject: that participant)."""
 
+    # Explicit topics: this module was `domain/access.py`, and every stored history names the classes so.
+    TOPIC = "domain.access:AccessRecord"
+
+    class Created(MentoratCreated):
+        """The library's creation event, never stored for this aggregate (its own is `AccessRecorded`)."""
+
+        TOPIC = "domain.access:AccessRecord.Created"
+
     class AccessRecorded(MentoratCreated):
         """Someone read a journal or a person's data (never what they read)."""
+
+        TOPIC = "domain.access:AccessRecord.AccessRecorded"
 
         programme_id: UUID
         action: str

@@ -39,6 +39,3 @@ EVENT_NAMES: tuple[str, ...] = tuple(cls.__name__ for cls in SECTION_2_EVENTS)
 MENTORSHIP_EVENTS: tuple[type[MentoratEvent], ...] = tuple(
     cls for cls in SECTION_2_EVENTS if cls.__qualname__.startswith("Mentorship.")
 )
-PARTICIPANT_EVENTS: tuple[type[MentoratEvent], ...] = tuple(
-    cls for cls in SECTION_2_EVENTS if cls.__qualname__.startswith("Participant.")
-)

@@ -11,6 +11,7 @@ from uuid import UUID
 from domain import errors
 from domain.errors import InvalidValue
 from domain.events import MentoratAggregate, MentoratCreated, MentoratEvent
+from domain.permissions import Action, may
 from domain.values import (
     MAX_DURATION,
     MAX_MONTHS,
@@ -251,7 +252,7 @@ class Mentorship(MentoratAggregate):
         now: datetime,
     ) -> Mentorship:
         """The coordinator drafts a convention for a pair (R1)."""
-        if actor.role != Role.COORDINATOR:
+        if not may(actor.role, Action.DRAFT_CONVENTION):
             raise errors.Forbidden
         if mentor_id == mentee_id:
             raise InvalidValue("mentor_id", "mentee_id")
@@ -282,14 +283,9 @@ class Mentorship(MentoratAggregate):
             return Role.MENTEE.value
         return None
 
-    def check_party(self, actor: Actor) -> None:
-        """Only the mentor or the mentee of this mentorship."""
-        if actor.role not in PARTIES or self.role_of(actor.id) != actor.role:
-            raise errors.Forbidden
-
-    def check_coordinator(self, actor: Actor) -> None:
-        """Only a coordinator."""
-        if actor.role != Role.COORDINATOR:
+    def check_allowed(self, action: Action, actor: Actor) -> None:
+        """The actor's role may run this command (`domain/permissions.py`), and a party acts as themself."""
+        if not may(actor.role, action) or (actor.role in PARTIES and self.role_of(actor.id) != actor.role):
             raise errors.Forbidden
 
     def check_signed(self) -> None:
@@ -346,7 +342,7 @@ class Mentorship(MentoratAggregate):
 
     def add_objective(self, objective_id: UUID, text: str, actor: Actor, now: datetime) -> None:
         """A party adds an objective (at most 20)."""
-        self.check_party(actor)
+        self.check_allowed(Action.ADD_OBJECTIVE, actor)
         self.check_new_id("objective_id", objective_id, self.objectives)
         check_text("text", text, required=True)
         if len(self.objectives) >= MAX_OBJECTIVES:
@@ -356,7 +352,7 @@ class Mentorship(MentoratAggregate):
 
     def sign(self, actor: Actor, now: datetime) -> None:
         """A party signs; the second signature makes the convention take effect (R1)."""
-        self.check_party(actor)
+        self.check_allowed(Action.SIGN_CONVENTION, actor)
         self.check_open()
         if actor.role in self.signed_roles:
             raise errors.AlreadySigned
@@ -368,7 +364,7 @@ class Mentorship(MentoratAggregate):
 
     def withdraw(self, actor: Actor, now: datetime) -> None:
         """The coordinator withdraws a draft before it takes effect."""
-        self.check_coordinator(actor)
+        self.check_allowed(Action.WITHDRAW_CONVENTION, actor)
         self.check_open()
         if self.status == ACTIVE:
             raise errors.ConventionActive
@@ -378,7 +374,7 @@ class Mentorship(MentoratAggregate):
 
     def assess_objective(self, objective_id: UUID, status: str, actor: Actor, now: datetime) -> None:
         """A party assesses an objective (allowed after the end, R8)."""
-        self.check_party(actor)
+        self.check_allowed(Action.ASSESS_OBJECTIVE, actor)
         if objective_id not in self.objectives:
             raise errors.NotFound
         if status not in set(ObjectiveStatus):
@@ -388,7 +384,7 @@ class Mentorship(MentoratAggregate):
 
     def schedule_meeting(self, meeting_id: UUID, scheduled_for: datetime, actor: Actor, now: datetime) -> None:
         """A party plans a meeting (a past time records a late meeting)."""
-        self.check_party(actor)
+        self.check_allowed(Action.SCHEDULE_MEETING, actor)
         self.check_new_id("meeting_id", meeting_id, self.meetings)
         self.check_on_or_after_start("scheduled_for", scheduled_for)
         self.check_active()
@@ -398,7 +394,7 @@ class Mentorship(MentoratAggregate):
 
     def reschedule_meeting(self, meeting_id: UUID, scheduled_for: datetime, actor: Actor, now: datetime) -> None:
         """A party moves an open meeting (R3: not a cancellation)."""
-        self.check_party(actor)
+        self.check_allowed(Action.RESCHEDULE_MEETING, actor)
         self.meeting(meeting_id)
         self.check_on_or_after_start("scheduled_for", scheduled_for)
         self.check_active()
@@ -409,9 +405,7 @@ class Mentorship(MentoratAggregate):
 
     def submit_agenda(self, meeting_id: UUID, agenda: str, actor: Actor, now: datetime) -> None:
         """The mentee sends the meeting's objectives before its time (R4)."""
-        self.check_party(actor)
-        if actor.role != Role.MENTEE:
-            raise errors.Forbidden
+        self.check_allowed(Action.SUBMIT_AGENDA, actor)
         meeting = self.meeting(meeting_id)
         check_text("agenda", agenda, required=True)
         self.check_active()
@@ -431,7 +425,7 @@ class Mentorship(MentoratAggregate):
         now: datetime,
     ) -> None:
         """A party records a meeting held, and may schedule the next one in the same command (R3)."""
-        self.check_party(actor)
+        self.check_allowed(Action.RECORD_MEETING_HELD, actor)
         meeting = self.meeting(meeting_id)
         held = held_at or meeting.scheduled_for
         self.check_on_or_after_start("held_at", held)
@@ -469,7 +463,7 @@ class Mentorship(MentoratAggregate):
         self, meeting_id: UUID, unavoidable: bool, note: str | None, actor: Actor, now: datetime
     ) -> None:
         """A party cancels a planned meeting, saying whether it was unavoidable (R5)."""
-        self.check_party(actor)
+        self.check_allowed(Action.CANCEL_MEETING, actor)
         self.meeting(meeting_id)
         if not isinstance(unavoidable, bool):
             raise InvalidValue("unavoidable")
@@ -482,7 +476,7 @@ class Mentorship(MentoratAggregate):
 
     def report_satisfaction(self, score: int, comment: str | None, actor: Actor, now: datetime) -> None:
         """A party reports satisfaction 1-5 (R6; allowed after the end)."""
-        self.check_party(actor)
+        self.check_allowed(Action.REPORT_SATISFACTION, actor)
         check_range("score", score, MIN_SCORE, MAX_SCORE)
         check_text("comment", comment, required=False)
         self.check_signed()
@@ -490,7 +484,7 @@ class Mentorship(MentoratAggregate):
 
     def raise_dispute(self, dispute_id: UUID, summary: str, actor: Actor, now: datetime) -> None:
         """A party raises a dispute (R7)."""
-        self.check_party(actor)
+        self.check_allowed(Action.RAISE_DISPUTE, actor)
         self.check_new_id("dispute_id", dispute_id, self.disputes)
         check_text("summary", summary, required=True)
         self.check_active()
@@ -498,7 +492,7 @@ class Mentorship(MentoratAggregate):
 
     def settle_dispute(self, dispute_id: UUID, actor: Actor, now: datetime) -> None:
         """One party's word settles an open dispute amicably (R7)."""
-        self.check_party(actor)
+        self.check_allowed(Action.SETTLE_DISPUTE, actor)
         if dispute_id not in self.disputes:
             raise errors.NotFound
         self.check_active()
@@ -510,7 +504,7 @@ class Mentorship(MentoratAggregate):
         self, topic: str, dispute_id: UUID | None, outcome: str, note: str | None, actor: Actor, now: datetime
     ) -> None:
         """The coordinator records a consultation about a dispute or an early end (R7, R8)."""
-        self.check_coordinator(actor)
+        self.check_allowed(Action.CONSULT_COORDINATOR, actor)
         self._check_consultation_values(topic, dispute_id, outcome)
         check_text("note", note, required=False)
         self.check_active()
@@ -544,8 +538,7 @@ class Mentorship(MentoratAggregate):
 
     def end(self, reason: str, note: str | None, actor: Actor, now: datetime) -> None:
         """A party or the coordinator ends it; early only after consulting the coordinator (R8)."""
-        if actor.role != Role.COORDINATOR:
-            self.check_party(actor)
+        self.check_allowed(Action.END_RELATIONSHIP, actor)
         if reason not in set(EndReason):
             raise InvalidValue("reason")
         check_text("note", note, required=False)
@@ -560,7 +553,7 @@ class Mentorship(MentoratAggregate):
 
     def record_disclosure(self, basis: str, authority: str | None, actor: Actor, now: datetime) -> None:
         """A party records an exception to confidentiality, never its content (R9)."""
-        self.check_party(actor)
+        self.check_allowed(Action.RECORD_DISCLOSURE, actor)
         if basis not in set(DisclosureBasis):
             raise InvalidValue("basis")
         if authority is not None and authority not in set(Authority):

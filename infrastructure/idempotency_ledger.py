@@ -8,6 +8,7 @@ the application passes to `save(answer=...)`. Every inserted event is also chain
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -37,12 +38,12 @@ HOLD = "UPDATE {t} SET state = 'committing' WHERE record_id = ? AND owner = ? AN
 COMPLETE = "UPDATE {t} SET state = 'done', answer = ? WHERE record_id = ? AND owner = ?"
 
 
-class IdempotencyLedger:
+class IdempotencyLedger(ABC):
     """Claiming and releasing records; each store supplies `_execute` in its own dialect."""
 
+    @abstractmethod
     def _execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Any]:
         """Run statements in one transaction; the rows of the last."""
-        raise NotImplementedError
 
     def claim_key(self, claim: Claim, now: datetime, lease_seconds: float, keep_hours: int) -> Found:
         """Take the record (new, forgotten after `keep_hours`, or abandoned past its lease), or say why not."""

@@ -9,6 +9,7 @@ and its runner handles one event per transaction: these views keep the library's
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -24,7 +25,7 @@ from projections.tables import Key, Row, Rows, Table
 APPLICATION = "Mentorat"
 
 
-class ReadView:
+class ReadView(ABC):
     """The operations the runner, the rebuild and the queries need from a read model's store."""
 
     model: ClassVar[ReadModel]
@@ -118,17 +119,21 @@ class ReadView:
         """Whether this read model's tables exist (its tracking table is created last)."""
         return False
 
+    @abstractmethod
     def _locked_position(self, cursor: Any) -> int:
-        raise NotImplementedError
+        """The recorded position, read under the tracking row's lock."""
 
+    @abstractmethod
     def _transaction(self, *, commit: bool) -> Any:
-        raise NotImplementedError
+        """A transaction on the store's connection (committed on success when `commit`)."""
 
+    @abstractmethod
     def _execute(self, cursor: Any, statement: str, params: Sequence[Any]) -> None:
-        raise NotImplementedError
+        """Run one statement written with `?` placeholders."""
 
+    @abstractmethod
     def _executemany(self, cursor: Any, statement: str, params: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
+        """Run one statement for each set of parameters."""
 
     def _load(self, cursor: Any, table: Table, key: Key) -> Row | None:
         where = " AND ".join(f"{column} = ?" for column in table.key)

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
 from api.body import body_schema, json_body
-from api.deps import ExpectedVersion, MeetingId, Service, committed, mentorship_scope
+from api.deps import ExpectedVersion, InMentorship, MeetingId, MentorshipScope, Service, committed
 from api.schemas import AgendaIn, CancellationIn, Committed, HeldIn, HeldOut, MeetingOut, ScheduleIn
-from application.authorization import Caller
-from domain.values import PARTIES, Role
+from domain.permissions import Action
 
 router = APIRouter(prefix="/v1/mentorships/{mentorship_id}/meetings")
-Parties = Annotated[tuple[Caller, UUID], Depends(mentorship_scope(PARTIES))]
-Mentee = Annotated[tuple[Caller, UUID], Depends(mentorship_scope({Role.MENTEE.value}))]
+A = Action
+# Each command's mentorship, loaded once, if the caller's role may run that command on it (the one table)
+Scheduling = Annotated[InMentorship, Depends(MentorshipScope(A.SCHEDULE_MEETING))]
+Rescheduling = Annotated[InMentorship, Depends(MentorshipScope(A.RESCHEDULE_MEETING))]
+Agenda = Annotated[InMentorship, Depends(MentorshipScope(A.SUBMIT_AGENDA))]
+Holding = Annotated[InMentorship, Depends(MentorshipScope(A.RECORD_MEETING_HELD))]
+Cancelling = Annotated[InMentorship, Depends(MentorshipScope(A.CANCEL_MEETING))]
 
 
 @router.post("", status_code=201, response_model=MeetingOut, openapi_extra=body_schema(ScheduleIn))
 def schedule(
-    scope: Parties,
+    scope: Scheduling,
     body: Annotated[ScheduleIn, Depends(json_body(ScheduleIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -34,7 +37,7 @@ def schedule(
     "/{meeting_id}/reschedule", status_code=201, response_model=Committed, openapi_extra=body_schema(ScheduleIn)
 )
 def reschedule(
-    scope: Parties,
+    scope: Rescheduling,
     meeting_id: MeetingId,
     body: Annotated[ScheduleIn, Depends(json_body(ScheduleIn))],
     expected: ExpectedVersion,
@@ -48,7 +51,7 @@ def reschedule(
 
 @router.post("/{meeting_id}/agenda", status_code=201, response_model=Committed, openapi_extra=body_schema(AgendaIn))
 def submit_agenda(
-    scope: Mentee,
+    scope: Agenda,
     meeting_id: MeetingId,
     body: Annotated[AgendaIn, Depends(json_body(AgendaIn))],
     expected: ExpectedVersion,
@@ -61,7 +64,7 @@ def submit_agenda(
 
 @router.post("/{meeting_id}/held", status_code=201, response_model=HeldOut, openapi_extra=body_schema(HeldIn))
 def hold(
-    scope: Parties,
+    scope: Holding,
     meeting_id: MeetingId,
     body: Annotated[HeldIn, Depends(json_body(HeldIn))],
     expected: ExpectedVersion,
@@ -79,7 +82,7 @@ def hold(
     "/{meeting_id}/cancellation", status_code=201, response_model=Committed, openapi_extra=body_schema(CancellationIn)
 )
 def cancel(
-    scope: Parties,
+    scope: Cancelling,
     meeting_id: MeetingId,
     body: Annotated[CancellationIn, Depends(json_body(CancellationIn))],
     expected: ExpectedVersion,

@@ -10,13 +10,14 @@ from api.body import body_schema, json_body
 from api.deps import (
     DisputeId,
     ExpectedVersion,
+    InMentorship,
+    InProgramme,
+    MentorshipScope,
     NoBody,
     ObjectiveId,
-    Scope,
+    ProgrammeScope,
     Service,
     committed,
-    mentorship_scope,
-    programme_scope,
 )
 from api.schemas import (
     AssessmentIn,
@@ -34,12 +35,21 @@ from api.schemas import (
     SatisfactionIn,
     SignatureOut,
 )
-from application.mentorships import COORDINATOR, PARTIES_OR_COORDINATOR
-from domain.values import PARTIES
+from domain.permissions import Action
 
 router = APIRouter(prefix="/v1")
-Parties = Annotated[Scope, Depends(mentorship_scope(PARTIES))]
-Coordinator = Annotated[Scope, Depends(mentorship_scope(COORDINATOR))]
+A = Action
+# Each command's mentorship, loaded once, if the caller's role may run that command on it (the one table)
+Withdrawal = Annotated[InMentorship, Depends(MentorshipScope(A.WITHDRAW_CONVENTION))]
+NewObjective = Annotated[InMentorship, Depends(MentorshipScope(A.ADD_OBJECTIVE))]
+Signature = Annotated[InMentorship, Depends(MentorshipScope(A.SIGN_CONVENTION))]
+Assessment = Annotated[InMentorship, Depends(MentorshipScope(A.ASSESS_OBJECTIVE))]
+Satisfaction = Annotated[InMentorship, Depends(MentorshipScope(A.REPORT_SATISFACTION))]
+NewDispute = Annotated[InMentorship, Depends(MentorshipScope(A.RAISE_DISPUTE))]
+Settlement = Annotated[InMentorship, Depends(MentorshipScope(A.SETTLE_DISPUTE))]
+Consultation = Annotated[InMentorship, Depends(MentorshipScope(A.CONSULT_COORDINATOR))]
+Ending = Annotated[InMentorship, Depends(MentorshipScope(A.END_RELATIONSHIP))]
+Disclosure = Annotated[InMentorship, Depends(MentorshipScope(A.RECORD_DISCLOSURE))]
 
 
 @router.post(
@@ -49,7 +59,7 @@ Coordinator = Annotated[Scope, Depends(mentorship_scope(COORDINATOR))]
     openapi_extra=body_schema(MentorshipIn),
 )
 def draft(
-    scope: Annotated[Scope, Depends(programme_scope(COORDINATOR))],
+    scope: Annotated[InProgramme, Depends(ProgrammeScope(A.DRAFT_CONVENTION))],
     body: Annotated[MentorshipIn, Depends(json_body(MentorshipIn))],
     service: Service,
     response: Response,
@@ -69,7 +79,7 @@ def draft(
     openapi_extra=body_schema(Empty),
 )
 def withdraw(
-    scope: Coordinator, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+    scope: Withdrawal, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
 ) -> dict[str, object]:
     """The coordinator withdraws a convention before it takes effect."""
     return committed(response, service.mentorships.withdraw(*scope, expected))
@@ -82,7 +92,7 @@ def withdraw(
     openapi_extra=body_schema(ObjectiveIn),
 )
 def add_objective(
-    scope: Parties,
+    scope: NewObjective,
     body: Annotated[ObjectiveIn, Depends(json_body(ObjectiveIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -99,7 +109,7 @@ def add_objective(
     openapi_extra=body_schema(Empty),
 )
 def sign(
-    scope: Parties, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+    scope: Signature, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
 ) -> dict[str, object]:
     """A party signs; `active` once both have."""
     return committed(response, service.mentorships.sign(*scope, expected))
@@ -112,7 +122,7 @@ def sign(
     openapi_extra=body_schema(AssessmentIn),
 )
 def assess(
-    scope: Parties,
+    scope: Assessment,
     objective_id: ObjectiveId,
     body: Annotated[AssessmentIn, Depends(json_body(AssessmentIn))],
     expected: ExpectedVersion,
@@ -131,7 +141,7 @@ def assess(
     openapi_extra=body_schema(SatisfactionIn),
 )
 def report_satisfaction(
-    scope: Parties,
+    scope: Satisfaction,
     body: Annotated[SatisfactionIn, Depends(json_body(SatisfactionIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -148,7 +158,7 @@ def report_satisfaction(
     openapi_extra=body_schema(DisputeIn),
 )
 def raise_dispute(
-    scope: Parties,
+    scope: NewDispute,
     body: Annotated[DisputeIn, Depends(json_body(DisputeIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -165,7 +175,7 @@ def raise_dispute(
     openapi_extra=body_schema(Empty),
 )
 def settle_dispute(
-    scope: Parties, dispute_id: DisputeId, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+    scope: Settlement, dispute_id: DisputeId, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
 ) -> dict[str, object]:
     """One party's word settles a dispute amicably."""
     return committed(response, service.mentorships.settle_dispute(*scope, dispute_id, expected))
@@ -178,7 +188,7 @@ def settle_dispute(
     openapi_extra=body_schema(ConsultationIn),
 )
 def consult(
-    scope: Coordinator,
+    scope: Consultation,
     body: Annotated[ConsultationIn, Depends(json_body(ConsultationIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -195,7 +205,7 @@ def consult(
     "/mentorships/{mentorship_id}/end", status_code=201, response_model=Committed, openapi_extra=body_schema(EndIn)
 )
 def end(
-    scope: Annotated[Scope, Depends(mentorship_scope(PARTIES_OR_COORDINATOR))],
+    scope: Ending,
     body: Annotated[EndIn, Depends(json_body(EndIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -212,7 +222,7 @@ def end(
     openapi_extra=body_schema(DisclosureIn),
 )
 def disclose(
-    scope: Parties,
+    scope: Disclosure,
     body: Annotated[DisclosureIn, Depends(json_body(DisclosureIn))],
     expected: ExpectedVersion,
     service: Service,

@@ -7,12 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from api.body import body_schema, json_body
-from api.deps import ExpectedVersion, NoBody, Scope, Service, committed, participant_scope, programme_scope
+from api.deps import (
+    ExpectedVersion,
+    InProgramme,
+    NoBody,
+    OfParticipant,
+    ParticipantScope,
+    ProgrammeScope,
+    Service,
+    committed,
+)
 from api.schemas import Committed, Empty, IdOut, InvitationOut, ParticipantIn, RedemptionIn, TokenOut
-from application.mentorships import COORDINATOR
+from domain.permissions import Action
 
 router = APIRouter(prefix="/v1")
-CoordinatorOfParticipant = Annotated[Scope, Depends(participant_scope(COORDINATOR))]
+Invitation = Annotated[OfParticipant, Depends(ParticipantScope(Action.INVITE_PARTICIPANT))]
+Deactivation = Annotated[OfParticipant, Depends(ParticipantScope(Action.DEACTIVATE_PARTICIPANT))]
 
 
 @router.post(
@@ -22,7 +32,7 @@ CoordinatorOfParticipant = Annotated[Scope, Depends(participant_scope(COORDINATO
     openapi_extra=body_schema(ParticipantIn),
 )
 def register_participant(
-    scope: Annotated[Scope, Depends(programme_scope(COORDINATOR))],
+    scope: Annotated[InProgramme, Depends(ProgrammeScope(Action.REGISTER_PARTICIPANT))],
     body: Annotated[ParticipantIn, Depends(json_body(ParticipantIn))],
     service: Service,
     response: Response,
@@ -40,15 +50,15 @@ def register_participant(
     openapi_extra=body_schema(Empty),
 )
 def invite(
-    scope: CoordinatorOfParticipant,
+    scope: Invitation,
     _: NoBody,
     expected: ExpectedVersion,
     service: Service,
     response: Response,
 ) -> dict[str, object]:
     """A coordinator issues a one-time invitation code, valid 7 days."""
-    caller, participant_id = scope
-    return committed(response, service.participants.invite(caller, participant_id, expected))
+    caller, participant = scope
+    return committed(response, service.participants.invite(caller, participant, expected))
 
 
 @router.post(
@@ -72,12 +82,12 @@ def redeem(
     openapi_extra=body_schema(Empty),
 )
 def deactivate(
-    scope: CoordinatorOfParticipant,
+    scope: Deactivation,
     _: NoBody,
     expected: ExpectedVersion,
     service: Service,
     response: Response,
 ) -> dict[str, object]:
     """A coordinator deactivates a participant; their tokens stop working."""
-    caller, participant_id = scope
-    return committed(response, service.participants.deactivate(caller, participant_id, expected))
+    caller, participant = scope
+    return committed(response, service.participants.deactivate(caller, participant, expected))

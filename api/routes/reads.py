@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -15,7 +16,16 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from api.deps import CurrentCaller, LoadedMentorship, Scope, Service, mentorship_scope, parse_id, programme_scope
+from api.deps import (
+    CallerMay,
+    CurrentCaller,
+    InMentorship,
+    InProgramme,
+    MentorshipScope,
+    ProgrammeScope,
+    Service,
+    parse_id,
+)
 from api.problems import NotReady, RequestInvalid
 from api.query_params import Freshness, Page, Paging, fresh
 from api.schemas import (
@@ -29,24 +39,26 @@ from api.schemas import (
     WorklistOut,
 )
 from application.authorization import Caller
-from application.mentorships import COORDINATOR
 from application.participants import served_email, served_name
 from application.service import MentoratService
 from bootstrap.read_side import ReadSide
-from domain.errors import Forbidden
-from domain.values import PARTIES, Role, local_date
+from domain.permissions import Action
+from domain.values import local_date
 from projections import access_log, directory, programme_report, summary, timeline, worklist
 
 router = APIRouter(prefix="/v1")
 T = TypeVar("T")
-OVERSEERS = frozenset({Role.COORDINATOR.value, Role.AUDITOR.value})
-AUDITOR = frozenset({Role.AUDITOR.value})
-READERS = PARTIES | OVERSEERS
-ReadableMentorship = Annotated[Scope, Depends(mentorship_scope(READERS))]
-PartiesOnly = Annotated[Scope, Depends(mentorship_scope(PARTIES))]
-OverseenProgramme = Annotated[Scope, Depends(programme_scope(OVERSEERS))]
-CoordinatedProgramme = Annotated[Scope, Depends(programme_scope(COORDINATOR))]
-AuditedProgramme = Annotated[Scope, Depends(programme_scope(AUDITOR))]
+A = Action
+# Each query's subject, if the caller's role may read it (the one table)
+SummaryOf = Annotated[InMentorship, Depends(MentorshipScope(A.READ_SUMMARY))]
+HistoryOf = Annotated[InMentorship, Depends(MentorshipScope(A.READ_MENTORSHIP_HISTORY))]
+JournalOf = Annotated[InMentorship, Depends(MentorshipScope(A.READ_JOURNAL))]
+MentorshipsOf = Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PROGRAMME_MENTORSHIPS))]
+ParticipantsOf = Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PARTICIPANTS))]
+AccessLogOf = Annotated[InProgramme, Depends(ProgrammeScope(A.READ_ACCESS_LOG))]
+WorklistOf = Annotated[InProgramme, Depends(ProgrammeScope(A.READ_WORKLIST))]
+ReportOf = Annotated[InProgramme, Depends(ProgrammeScope(A.READ_REPORT))]
+Party = Annotated[Caller, Depends(CallerMay(A.LIST_MY_MENTORSHIPS))]
 SummaryReads = Annotated[Freshness, Depends(fresh(("summary",)))]
 TimelineReads = Annotated[Freshness, Depends(fresh(("timeline",)))]
 DirectoryReads = Annotated[Freshness, Depends(fresh(("directory",)))]
@@ -65,48 +77,47 @@ def projected(reads: ReadSide, service: Any, name: str, lookup: Callable[[], T |
     return found
 
 
-def party_caller(caller: CurrentCaller) -> CurrentCaller:
-    """The caller, if a mentor or mentee (checked before the query string)."""
-    if caller.role not in PARTIES:
-        raise Forbidden
-    return caller
+@dataclass(frozen=True)
+class ParticipantReader:
+    """A dependency: a participant whose history the caller may read: themself, or in a role the table allows."""
 
+    action: Action = A.READ_PARTICIPANT_HISTORY
 
-def participant_reader(caller: CurrentCaller, service: Service, participant_id: str) -> UUID:
-    """A participant whose history the caller may read: themself, or as their coordinator or auditor."""
-    pid = parse_id(participant_id)
-    if pid != caller.id:
-        service.participants.authorize(caller, pid, OVERSEERS)
-    return pid
+    def __call__(self, caller: CurrentCaller, service: Service, participant_id: str) -> UUID:
+        pid = parse_id(participant_id)
+        if pid != caller.id:
+            service.participants.scope(caller, pid, self.action)
+        return pid
 
 
 @router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
-def get_summary(scope: ReadableMentorship, freshness: SummaryReads, service: Service) -> dict[str, Any]:
+def get_summary(scope: SummaryOf, freshness: SummaryReads, service: Service) -> dict[str, Any]:
     """A mentorship's summary: parties, coordinator and auditor."""
     reads = freshness.wait()
-    mentorship_id = str(scope[1])
+    mentorship_id = str(scope[1].id)
     row = projected(reads, service, "summary", lambda: summary.find(reads.view("summary"), mentorship_id))
     return summary.summary(row, service.ports.clock())
 
 
 @router.get("/mentorships/{mentorship_id}/history", response_model=TimelineOut)
-def get_mentorship_history(scope: ReadableMentorship, freshness: TimelineReads) -> dict[str, Any]:
+def get_mentorship_history(scope: HistoryOf, freshness: TimelineReads) -> dict[str, Any]:
     """A mentorship's audit timeline: event types, times and actors, never content."""
     reads = freshness.wait()
-    return {"items": timeline.history(reads.view("timeline"), str(scope[1]))}
+    return {"items": timeline.history(reads.view("timeline"), str(scope[1].id))}
 
 
 @router.get("/mentorships/{mentorship_id}/journal", response_model=JournalOut)
-def get_journal(scope: PartiesOnly, mentorship: LoadedMentorship, service: Service) -> dict[str, Any]:
+def get_journal(scope: JournalOf, service: Service) -> dict[str, Any]:
     """The parties' journal with its texts, read from the events: the two parties only; the read is recorded."""
-    journal = service.journal.read(scope[1])
-    service.access_log.journal_read(scope[0], mentorship)
+    caller, mentorship = scope
+    journal = service.journal.read(mentorship.id)
+    service.access_log.journal_read(caller, mentorship)
     return journal
 
 
 @router.get("/me/mentorships", response_model=SummaryPage)
 def my_mentorships(
-    caller: Annotated[Caller, Depends(party_caller)], freshness: SummaryReads, paging: Paging, service: Service
+    caller: Party, freshness: SummaryReads, paging: Paging, service: Service
 ) -> dict[str, Any]:
     """The caller's own mentorships, as mentor or mentee."""
     reads = freshness.wait()
@@ -115,7 +126,7 @@ def my_mentorships(
 
 
 @router.get("/programmes/{programme_id}/mentorships", response_model=SummaryPage)
-def programme_mentorships(scope: OverseenProgramme, freshness: SummaryReads, paging: Paging, service: Service) -> Any:
+def programme_mentorships(scope: MentorshipsOf, freshness: SummaryReads, paging: Paging, service: Service) -> Any:
     """A programme's mentorships: coordinator and auditor."""
     reads = freshness.wait()
     rows = summary.of_programme(reads.view("summary"), str(scope[1]), paging.after, paging.limit)
@@ -132,7 +143,7 @@ def _summaries(rows: list[dict[str, Any]], paging: Page, service: MentoratServic
 
 @router.get("/programmes/{programme_id}/participants", response_model=ParticipantPage)
 def programme_participants(
-    scope: CoordinatedProgramme, freshness: DirectoryReads, paging: Paging, service: Service
+    scope: ParticipantsOf, freshness: DirectoryReads, paging: Paging, service: Service
 ) -> dict[str, Any]:
     """A programme's participants; names and e-mails come from the write side, never from a read model.
 
@@ -150,14 +161,14 @@ def programme_participants(
 
 
 @router.get("/participants/{participant_id}/history", response_model=TimelineOut)
-def participant_history(pid: Annotated[UUID, Depends(participant_reader)], freshness: TimelineReads) -> dict[str, Any]:
+def participant_history(pid: Annotated[UUID, Depends(ParticipantReader())], freshness: TimelineReads) -> dict[str, Any]:
     """A participant's events without personal data: the participant, their coordinators and auditors."""
     reads = freshness.wait()
     return {"items": timeline.history(reads.view("timeline"), str(pid))}
 
 
 @router.get("/programmes/{programme_id}/access-log", response_model=AccessLogPage)
-def get_access_log(scope: AuditedProgramme, freshness: AccessReads, paging: Paging) -> dict[str, Any]:
+def get_access_log(scope: AccessLogOf, freshness: AccessReads, paging: Paging) -> dict[str, Any]:
     """Who read journals and personal data, and who issued, redeemed or lost access, and when: the auditor only."""
     reads = freshness.wait()
     rows = access_log.of_programme(reads.view("access"), str(scope[1]), paging.after, paging.limit)
@@ -165,7 +176,7 @@ def get_access_log(scope: AuditedProgramme, freshness: AccessReads, paging: Pagi
 
 
 @router.get("/programmes/{programme_id}/worklist", response_model=WorklistOut)
-def get_worklist(scope: CoordinatedProgramme, freshness: SummaryReads, service: Service) -> dict[str, Any]:
+def get_worklist(scope: WorklistOf, freshness: SummaryReads, service: Service) -> dict[str, Any]:
     """The mentorships that need the coordinator now, with their reasons."""
     reads = freshness.wait()
     return {"items": worklist.worklist(reads.view("summary"), str(scope[1]), service.ports.clock())}
@@ -177,7 +188,7 @@ def get_worklist(scope: CoordinatedProgramme, freshness: SummaryReads, service: 
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def get_report(
-    scope: OverseenProgramme,
+    scope: ReportOf,
     freshness: ReportReads,
     service: Service,
     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from application.mentorat import KeysUnavailable
 from application.service import MentoratService
 from bootstrap.read_side import ReadSide
 from bootstrap.service import build_service
@@ -143,3 +144,13 @@ def test_postgres_needs_a_master_key(
         capsys.readouterr().err
         == "error: MENTORAT_MASTER_KEY is required with PostgreSQL (base64 of 32 random bytes)\n"
     )
+
+
+def test_a_store_built_without_keys_refuses_to_forget_a_person(tmp_path: Path) -> None:
+    # Given the keyless store the read side uses, When asked to destroy a person's key, Then it refuses aloud
+    service = build_service(Settings(data_dir=tmp_path / "var", database_url=None), with_keys=False)
+    try:
+        with pytest.raises(KeysUnavailable):
+            service.store.forget(uuid4())
+    finally:
+        service.close()

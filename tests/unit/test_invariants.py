@@ -246,7 +246,7 @@ def test_invariant_the_event_catalogue_lists_exactly_the_section_2_events_each_c
     from dataclasses import fields as dataclass_fields
 
     from domain.catalogue import EVENT_NAMES, SECTION_2_EVENTS
-    from tests.unit.test_no_rating import SECTION_2_EVENTS as SPECIFIED
+    from tests.spec import SECTION_2_EVENTS as SPECIFIED
 
     # The catalogue the demo and the read side use is the specification's list, without repeats
     assert set(EVENT_NAMES) == SPECIFIED and len(EVENT_NAMES) == len(SPECIFIED)

@@ -12,6 +12,7 @@ from domain.events import MentoratEvent
 from domain.participant import Participant
 from domain.programme import Programme
 from domain.values import Actor
+from tests.spec import SECTION_2_EVENTS
 from tests.support import T0
 from tests.unit.builders import (
     COORDINATOR,
@@ -34,33 +35,6 @@ RATING_WORDS = re.compile(
 # The one score of the domain: a party's satisfaction with this relationship (R6), kept in the mentorship's stream.
 ALLOWED = {("SatisfactionReported", "score")}
 
-SECTION_2_EVENTS = {
-    "ProgrammeLaunched",
-    "ParticipantRegistered",
-    "InvitationIssued",
-    "InvitationRedeemed",
-    "ParticipantDeactivated",
-    "ParticipantErased",
-    "ConventionAssigned",
-    "ConventionReleased",
-    "ConventionDrafted",
-    "ConventionWithdrawn",
-    "ObjectiveAdded",
-    "PartySigned",
-    "ConventionSigned",
-    "ObjectiveAssessed",
-    "MeetingScheduled",
-    "MeetingRescheduled",
-    "AgendaSubmitted",
-    "MeetingHeld",
-    "MeetingCancelled",
-    "SatisfactionReported",
-    "DisputeRaised",
-    "DisputeSettled",
-    "CoordinatorConsulted",
-    "DisclosureRecorded",
-    "RelationshipEnded",
-}
 PARTICIPANT_STATE = {"programme_id", "role", "name", "email", "language", "active", "erased", "convention_id"}
 MENTORSHIP_STATE = {
     "programme_id",
