@@ -1,1 +1,1 @@
-"""The edges: settings, composition root, HTTP app, errors, auth and CLI; the only place picking infrastructure."""
+"""The JSON API only: app, routes, dependencies, schemas, problems, OpenAPI, middleware; no driver, no crypto."""

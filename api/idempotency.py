@@ -4,7 +4,7 @@ How it holds (written here because no library couples the key's record to the ev
 transaction, which is what makes a crash between commit and answer harmless):
 - A request with the header first *claims* its record: a row holding a lease. A second request with
   the same key finds it held and gets 409 `idempotency-key-in-use`; after a crash the lease runs out.
-- The command's answer is written into the record by the recorder (`api/recorders.py`) inside the
+- The command's answer is written into the record by the recorder (`infrastructure/recorders.py`) inside the
   transaction that stores the command's events, so either both commit or neither does.
 - The stored answer is sealed (AES-GCM) under a key derived from the Idempotency-Key itself: an
   invitation's answer is a one-time code and a redemption's a bearer token, and the store must never

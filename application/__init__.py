@@ -1,1 +1,1 @@
-"""Use cases over the event store; never imports projections/, api/, FastAPI or psycopg."""
+"""Use cases, the Application (`mentorat.py`), authorization, ports; never infrastructure/, bootstrap/, api/, cli/."""

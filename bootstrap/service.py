@@ -1,4 +1,4 @@
-"""The composition root: turns settings into the library's environment and builds the service."""
+"""Building the write side from settings: the store's environment, the data keys and the service."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The composition root: turns settings into the library's environment and builds the service."""
+"""The store's environment: settings become the library's keys (recorder, mapper, PostgreSQL or SQLite)."""
 
 from __future__ import annotations
 

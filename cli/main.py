@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -12,6 +14,7 @@ from uuid import UUID
 import typer
 
 from application.errors import NotFound
+from application.service import MentoratService
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import ConfigurationError
@@ -34,6 +37,18 @@ def fail(error: DomainError) -> None:
     raise typer.Exit(1)
 
 
+@contextmanager
+def operator_service() -> Iterator[MentoratService]:
+    """The write side with keys, for one operator command; a refused command is its slug on stderr, exit 1."""
+    service = build_service(Settings())
+    try:
+        yield service
+    except DomainError as error:
+        fail(error)
+    finally:
+        service.close()
+
+
 @programme.command("create")
 def create_programme(
     name: Annotated[str, typer.Option(help="The programme's name.")],
@@ -42,13 +57,8 @@ def create_programme(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Launch a programme and give its coordinator a token."""
-    service = build_service(Settings())
-    try:
+    with operator_service() as service:
         created = service.participants.create_programme(name, coordinator_name, coordinator_email)
-    except DomainError as error:
-        fail(error)
-    finally:
-        service.close()
     if as_json:
         typer.echo(json.dumps(created))
     else:
@@ -62,26 +72,16 @@ def invite(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Issue a new one-time invitation code for a participant who lost access."""
-    service = build_service(Settings())
-    try:
+    with operator_service() as service:
         result = service.participants.invite_as_operator(_uuid(participant_id))
-    except DomainError as error:
-        fail(error)
-    finally:
-        service.close()
     typer.echo(json.dumps({"code": result.data["code"]}) if as_json else result.data["code"])
 
 
 @participant.command("erase")
 def erase(participant_id: Annotated[str, typer.Argument(help="The participant's id.")]) -> None:
     """Erase a person: record the erasure, then destroy their data key (their name and texts become unreadable)."""
-    service = build_service(Settings())
-    try:
+    with operator_service() as service:
         result = service.participants.erase(_uuid(participant_id))
-    except DomainError as error:
-        fail(error)
-    finally:
-        service.close()
     typer.echo("already erased; data key destroyed" if result.data.get("already_erased") else "erased")
 
 

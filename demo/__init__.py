@@ -1,1 +1,1 @@
-"""The simulated programme and its self-check (outside the production packages: nothing imports it but the CLI)."""
+"""The simulated programme and its independent self-check; only cli/ imports it."""

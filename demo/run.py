@@ -1,7 +1,7 @@
-"""`mentorat demo`: a seeded, simulated programme run through the real application, then checked and summarised.
+"""`mentorat demo`: run the simulation on a fresh embedded store, check it covers everything, print process facts.
 
-Thirty-odd pairs live ten months and more on a hand-driven clock; every event type of MISSION section 2 and
-every worklist situation of section 4 must occur, or the demo fails. Only process facts are printed.
+Every event type of MISSION section 2 and every worklist situation of section 4 must occur, or the demo
+fails. Only process facts are printed.
 """
 
 from __future__ import annotations

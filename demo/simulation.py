@@ -1,8 +1,4 @@
-"""`mentorat demo`: a seeded, simulated programme run through the real application, then checked and summarised.
-
-Thirty-odd pairs live ten months and more on a hand-driven clock; every event type of MISSION section 2 and
-every worklist situation of section 4 must occur, or the demo fails. Only process facts are printed.
-"""
+"""The demo's simulated programme: thirty-odd pairs living ten months and more on a hand-driven clock."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""The model: aggregates, their events and errors; imports only the standard library and eventsourcing.domain."""
+"""The model: aggregates, events, values, errors, the role table; only the stdlib and eventsourcing.domain."""

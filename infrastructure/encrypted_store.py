@@ -1,12 +1,4 @@
-"""Field-level encryption: content under its author's key, personal data under its subject's, bound to its place.
-
-`FieldMapper` is the library's mapper (its optional whole-event cipher and compressor still apply) that seals the
-confidential fields of MISSION section 3 with AES-256-GCM before the event is transcoded, with the aggregate id,
-the version and the field's name as associated data: a ciphertext moved to another event or field does not open.
-Built from `MAPPER_TOPIC` alone it holds no keys: it decodes each sealed field as a `Sealed` value (the marked
-value the read side sees) and refuses to store a confidential text in clear. A sealed field's name is part of its
-place: an upcaster must not rename one.
-"""
+"""The event store with keys: its mapper seals fields under the key ring, and erasure destroys a key."""
 
 from __future__ import annotations
 

@@ -1,14 +1,9 @@
-"""`Idempotency-Key` on POST commands (contract v1): a retry returns the first answer and records nothing.
+"""One request's claim on an idempotency record: keyed ids and fingerprints, and its sealed answer.
 
-How it holds (written here because no library couples the key's record to the event store's own
-transaction, which is what makes a crash between commit and answer harmless):
-- A request with the header first *claims* its record: a row holding a lease. A second request with
-  the same key finds it held and gets 409 `idempotency-key-in-use`; after a crash the lease runs out.
-- The command's answer is written into the record by the recorder (`api/recorders.py`) inside the
-  transaction that stores the command's events, so either both commit or neither does.
-- The stored answer is sealed (AES-GCM) under a key derived from the Idempotency-Key itself: an
-  invitation's answer is a one-time code and a redemption's a bearer token, and the store must never
-  hold a usable secret. The record is found by a hash; the header's value is never stored or logged.
+The stored answer is sealed (AES-GCM) under a key derived from the Idempotency-Key and the deployment's
+secret: an invitation's answer is a one-time code and a redemption's a bearer token, and the store must never
+hold a usable secret. The record is found by a keyed hash; the header's value is never stored or logged.
+The claim reaches the recorder through `current_claim`, which the middleware sets around the command.
 """
 
 from __future__ import annotations

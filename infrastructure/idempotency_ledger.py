@@ -1,9 +1,8 @@
-"""The application recorders: the hash chain of `api/audit/`, and the idempotency records of `api/idempotency.py`.
+"""The idempotency records' table and statements: claim, release, renew, and complete within an insert.
 
 A record is claimed and released in its own short transactions; it is *completed* inside the
-transaction that inserts the command's events, through the recorder's insert hooks, with the answer
-the application passes to `save(answer=...)`. Every inserted event is also chained in that transaction
-(`api/audit/recorders.py`). Selected by the `APPLICATION_RECORDER_TOPIC` setting.
+transaction that inserts the command's events, through the recorder's insert hooks
+(`infrastructure/recorders.py`), with the answer the application passes to `save(answer=...)`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The composition root: turns settings into the library's environment and builds the service."""
+"""PostgreSQL helpers: connection arguments from the library's keys, the schema, and the start-up lock."""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
-"""The application recorders: the hash chain of `api/audit/`, and the idempotency records of `api/idempotency.py`.
+"""The application recorders: the hash chain of `infrastructure/audit/` and the idempotency records.
 
-A record is claimed and released in its own short transactions; it is *completed* inside the
-transaction that inserts the command's events, through the recorder's insert hooks, with the answer
-the application passes to `save(answer=...)`. Every inserted event is also chained in that transaction
-(`api/audit/recorders.py`). Selected by the `APPLICATION_RECORDER_TOPIC` setting.
+Every inserted event is chained, and a keyed command's idempotency record completed, inside the
+insert's own transaction. Selected by the `APPLICATION_RECORDER_TOPIC` setting.
 """
 
 from __future__ import annotations

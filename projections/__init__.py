@@ -1,1 +1,1 @@
-"""The read side: read models derived from events; imports domain events, never application/ or api/."""
+"""Read models (tables, a fold, views, queries), the follower, coordination; domain/ and its views' drivers only."""

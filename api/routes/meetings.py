@@ -13,17 +13,11 @@ from domain.permissions import Action
 
 router = APIRouter(prefix="/v1/mentorships/{mentorship_id}/meetings")
 A = Action
-# Each command's mentorship, loaded once, if the caller's role may run that command on it (the one table)
-Scheduling = Annotated[InMentorship, Depends(MentorshipScope(A.SCHEDULE_MEETING))]
-Rescheduling = Annotated[InMentorship, Depends(MentorshipScope(A.RESCHEDULE_MEETING))]
-Agenda = Annotated[InMentorship, Depends(MentorshipScope(A.SUBMIT_AGENDA))]
-Holding = Annotated[InMentorship, Depends(MentorshipScope(A.RECORD_MEETING_HELD))]
-Cancelling = Annotated[InMentorship, Depends(MentorshipScope(A.CANCEL_MEETING))]
 
 
 @router.post("", status_code=201, response_model=MeetingOut, openapi_extra=body_schema(ScheduleIn))
 def schedule(
-    scope: Scheduling,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.SCHEDULE_MEETING))],
     body: Annotated[ScheduleIn, Depends(json_body(ScheduleIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -37,7 +31,7 @@ def schedule(
     "/{meeting_id}/reschedule", status_code=201, response_model=Committed, openapi_extra=body_schema(ScheduleIn)
 )
 def reschedule(
-    scope: Rescheduling,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.RESCHEDULE_MEETING))],
     meeting_id: MeetingId,
     body: Annotated[ScheduleIn, Depends(json_body(ScheduleIn))],
     expected: ExpectedVersion,
@@ -51,7 +45,7 @@ def reschedule(
 
 @router.post("/{meeting_id}/agenda", status_code=201, response_model=Committed, openapi_extra=body_schema(AgendaIn))
 def submit_agenda(
-    scope: Agenda,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.SUBMIT_AGENDA))],
     meeting_id: MeetingId,
     body: Annotated[AgendaIn, Depends(json_body(AgendaIn))],
     expected: ExpectedVersion,
@@ -64,7 +58,7 @@ def submit_agenda(
 
 @router.post("/{meeting_id}/held", status_code=201, response_model=HeldOut, openapi_extra=body_schema(HeldIn))
 def hold(
-    scope: Holding,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.RECORD_MEETING_HELD))],
     meeting_id: MeetingId,
     body: Annotated[HeldIn, Depends(json_body(HeldIn))],
     expected: ExpectedVersion,
@@ -82,7 +76,7 @@ def hold(
     "/{meeting_id}/cancellation", status_code=201, response_model=Committed, openapi_extra=body_schema(CancellationIn)
 )
 def cancel(
-    scope: Cancelling,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.CANCEL_MEETING))],
     meeting_id: MeetingId,
     body: Annotated[CancellationIn, Depends(json_body(CancellationIn))],
     expected: ExpectedVersion,

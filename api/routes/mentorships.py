@@ -39,17 +39,6 @@ from domain.permissions import Action
 
 router = APIRouter(prefix="/v1")
 A = Action
-# Each command's mentorship, loaded once, if the caller's role may run that command on it (the one table)
-Withdrawal = Annotated[InMentorship, Depends(MentorshipScope(A.WITHDRAW_CONVENTION))]
-NewObjective = Annotated[InMentorship, Depends(MentorshipScope(A.ADD_OBJECTIVE))]
-Signature = Annotated[InMentorship, Depends(MentorshipScope(A.SIGN_CONVENTION))]
-Assessment = Annotated[InMentorship, Depends(MentorshipScope(A.ASSESS_OBJECTIVE))]
-Satisfaction = Annotated[InMentorship, Depends(MentorshipScope(A.REPORT_SATISFACTION))]
-NewDispute = Annotated[InMentorship, Depends(MentorshipScope(A.RAISE_DISPUTE))]
-Settlement = Annotated[InMentorship, Depends(MentorshipScope(A.SETTLE_DISPUTE))]
-Consultation = Annotated[InMentorship, Depends(MentorshipScope(A.CONSULT_COORDINATOR))]
-Ending = Annotated[InMentorship, Depends(MentorshipScope(A.END_RELATIONSHIP))]
-Disclosure = Annotated[InMentorship, Depends(MentorshipScope(A.RECORD_DISCLOSURE))]
 
 
 @router.post(
@@ -79,7 +68,11 @@ def draft(
     openapi_extra=body_schema(Empty),
 )
 def withdraw(
-    scope: Withdrawal, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.WITHDRAW_CONVENTION))],
+    _: NoBody,
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
 ) -> dict[str, object]:
     """The coordinator withdraws a convention before it takes effect."""
     return committed(response, service.mentorships.withdraw(*scope, expected))
@@ -92,7 +85,7 @@ def withdraw(
     openapi_extra=body_schema(ObjectiveIn),
 )
 def add_objective(
-    scope: NewObjective,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.ADD_OBJECTIVE))],
     body: Annotated[ObjectiveIn, Depends(json_body(ObjectiveIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -109,7 +102,11 @@ def add_objective(
     openapi_extra=body_schema(Empty),
 )
 def sign(
-    scope: Signature, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.SIGN_CONVENTION))],
+    _: NoBody,
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
 ) -> dict[str, object]:
     """A party signs; `active` once both have."""
     return committed(response, service.mentorships.sign(*scope, expected))
@@ -122,7 +119,7 @@ def sign(
     openapi_extra=body_schema(AssessmentIn),
 )
 def assess(
-    scope: Assessment,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.ASSESS_OBJECTIVE))],
     objective_id: ObjectiveId,
     body: Annotated[AssessmentIn, Depends(json_body(AssessmentIn))],
     expected: ExpectedVersion,
@@ -141,7 +138,7 @@ def assess(
     openapi_extra=body_schema(SatisfactionIn),
 )
 def report_satisfaction(
-    scope: Satisfaction,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.REPORT_SATISFACTION))],
     body: Annotated[SatisfactionIn, Depends(json_body(SatisfactionIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -158,7 +155,7 @@ def report_satisfaction(
     openapi_extra=body_schema(DisputeIn),
 )
 def raise_dispute(
-    scope: NewDispute,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.RAISE_DISPUTE))],
     body: Annotated[DisputeIn, Depends(json_body(DisputeIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -175,7 +172,12 @@ def raise_dispute(
     openapi_extra=body_schema(Empty),
 )
 def settle_dispute(
-    scope: Settlement, dispute_id: DisputeId, _: NoBody, expected: ExpectedVersion, service: Service, response: Response
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.SETTLE_DISPUTE))],
+    dispute_id: DisputeId,
+    _: NoBody,
+    expected: ExpectedVersion,
+    service: Service,
+    response: Response,
 ) -> dict[str, object]:
     """One party's word settles a dispute amicably."""
     return committed(response, service.mentorships.settle_dispute(*scope, dispute_id, expected))
@@ -188,7 +190,7 @@ def settle_dispute(
     openapi_extra=body_schema(ConsultationIn),
 )
 def consult(
-    scope: Consultation,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.CONSULT_COORDINATOR))],
     body: Annotated[ConsultationIn, Depends(json_body(ConsultationIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -205,7 +207,7 @@ def consult(
     "/mentorships/{mentorship_id}/end", status_code=201, response_model=Committed, openapi_extra=body_schema(EndIn)
 )
 def end(
-    scope: Ending,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.END_RELATIONSHIP))],
     body: Annotated[EndIn, Depends(json_body(EndIn))],
     expected: ExpectedVersion,
     service: Service,
@@ -222,7 +224,7 @@ def end(
     openapi_extra=body_schema(DisclosureIn),
 )
 def disclose(
-    scope: Disclosure,
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.RECORD_DISCLOSURE))],
     body: Annotated[DisclosureIn, Depends(json_body(DisclosureIn))],
     expected: ExpectedVersion,
     service: Service,

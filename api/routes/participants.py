@@ -21,8 +21,6 @@ from api.schemas import Committed, Empty, IdOut, InvitationOut, ParticipantIn, R
 from domain.permissions import Action
 
 router = APIRouter(prefix="/v1")
-Invitation = Annotated[OfParticipant, Depends(ParticipantScope(Action.INVITE_PARTICIPANT))]
-Deactivation = Annotated[OfParticipant, Depends(ParticipantScope(Action.DEACTIVATE_PARTICIPANT))]
 
 
 @router.post(
@@ -50,7 +48,7 @@ def register_participant(
     openapi_extra=body_schema(Empty),
 )
 def invite(
-    scope: Invitation,
+    scope: Annotated[OfParticipant, Depends(ParticipantScope(Action.INVITE_PARTICIPANT))],
     _: NoBody,
     expected: ExpectedVersion,
     service: Service,
@@ -82,7 +80,7 @@ def redeem(
     openapi_extra=body_schema(Empty),
 )
 def deactivate(
-    scope: Deactivation,
+    scope: Annotated[OfParticipant, Depends(ParticipantScope(Action.DEACTIVATE_PARTICIPANT))],
     _: NoBody,
     expected: ExpectedVersion,
     service: Service,

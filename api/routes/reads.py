@@ -1,6 +1,6 @@
 """Queries of contract v1: summaries, lists, timelines, the report, the worklist, the parties' journal, the access log.
 
-Reading a journal or personal data records the access (application/access_log.py) before the answer leaves.
+Reading a journal or personal data records the access (application/access_records.py) before the answer leaves.
 """
 
 from __future__ import annotations
@@ -49,16 +49,6 @@ from projections import access_log, directory, programme_report, summary, timeli
 router = APIRouter(prefix="/v1")
 T = TypeVar("T")
 A = Action
-# Each query's subject, if the caller's role may read it (the one table)
-SummaryOf = Annotated[InMentorship, Depends(MentorshipScope(A.READ_SUMMARY))]
-HistoryOf = Annotated[InMentorship, Depends(MentorshipScope(A.READ_MENTORSHIP_HISTORY))]
-JournalOf = Annotated[InMentorship, Depends(MentorshipScope(A.READ_JOURNAL))]
-MentorshipsOf = Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PROGRAMME_MENTORSHIPS))]
-ParticipantsOf = Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PARTICIPANTS))]
-AccessLogOf = Annotated[InProgramme, Depends(ProgrammeScope(A.READ_ACCESS_LOG))]
-WorklistOf = Annotated[InProgramme, Depends(ProgrammeScope(A.READ_WORKLIST))]
-ReportOf = Annotated[InProgramme, Depends(ProgrammeScope(A.READ_REPORT))]
-Party = Annotated[Caller, Depends(CallerMay(A.LIST_MY_MENTORSHIPS))]
 SummaryReads = Annotated[Freshness, Depends(fresh(("summary",)))]
 TimelineReads = Annotated[Freshness, Depends(fresh(("timeline",)))]
 DirectoryReads = Annotated[Freshness, Depends(fresh(("directory",)))]
@@ -91,7 +81,9 @@ class ParticipantReader:
 
 
 @router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
-def get_summary(scope: SummaryOf, freshness: SummaryReads, service: Service) -> dict[str, Any]:
+def get_summary(
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.READ_SUMMARY))], freshness: SummaryReads, service: Service
+) -> dict[str, Any]:
     """A mentorship's summary: parties, coordinator and auditor."""
     reads = freshness.wait()
     mentorship_id = str(scope[1].id)
@@ -100,14 +92,18 @@ def get_summary(scope: SummaryOf, freshness: SummaryReads, service: Service) -> 
 
 
 @router.get("/mentorships/{mentorship_id}/history", response_model=TimelineOut)
-def get_mentorship_history(scope: HistoryOf, freshness: TimelineReads) -> dict[str, Any]:
+def get_mentorship_history(
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.READ_MENTORSHIP_HISTORY))], freshness: TimelineReads
+) -> dict[str, Any]:
     """A mentorship's audit timeline: event types, times and actors, never content."""
     reads = freshness.wait()
     return {"items": timeline.history(reads.view("timeline"), str(scope[1].id))}
 
 
 @router.get("/mentorships/{mentorship_id}/journal", response_model=JournalOut)
-def get_journal(scope: JournalOf, service: Service) -> dict[str, Any]:
+def get_journal(
+    scope: Annotated[InMentorship, Depends(MentorshipScope(A.READ_JOURNAL))], service: Service
+) -> dict[str, Any]:
     """The parties' journal with its texts, read from the events: the two parties only; the read is recorded."""
     caller, mentorship = scope
     journal = service.journal.read(mentorship.id)
@@ -117,7 +113,10 @@ def get_journal(scope: JournalOf, service: Service) -> dict[str, Any]:
 
 @router.get("/me/mentorships", response_model=SummaryPage)
 def my_mentorships(
-    caller: Party, freshness: SummaryReads, paging: Paging, service: Service
+    caller: Annotated[Caller, Depends(CallerMay(A.LIST_MY_MENTORSHIPS))],
+    freshness: SummaryReads,
+    paging: Paging,
+    service: Service,
 ) -> dict[str, Any]:
     """The caller's own mentorships, as mentor or mentee."""
     reads = freshness.wait()
@@ -126,7 +125,12 @@ def my_mentorships(
 
 
 @router.get("/programmes/{programme_id}/mentorships", response_model=SummaryPage)
-def programme_mentorships(scope: MentorshipsOf, freshness: SummaryReads, paging: Paging, service: Service) -> Any:
+def programme_mentorships(
+    scope: Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PROGRAMME_MENTORSHIPS))],
+    freshness: SummaryReads,
+    paging: Paging,
+    service: Service,
+) -> Any:
     """A programme's mentorships: coordinator and auditor."""
     reads = freshness.wait()
     rows = summary.of_programme(reads.view("summary"), str(scope[1]), paging.after, paging.limit)
@@ -143,7 +147,10 @@ def _summaries(rows: list[dict[str, Any]], paging: Page, service: MentoratServic
 
 @router.get("/programmes/{programme_id}/participants", response_model=ParticipantPage)
 def programme_participants(
-    scope: ParticipantsOf, freshness: DirectoryReads, paging: Paging, service: Service
+    scope: Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PARTICIPANTS))],
+    freshness: DirectoryReads,
+    paging: Paging,
+    service: Service,
 ) -> dict[str, Any]:
     """A programme's participants; names and e-mails come from the write side, never from a read model.
 
@@ -168,7 +175,9 @@ def participant_history(pid: Annotated[UUID, Depends(ParticipantReader())], fres
 
 
 @router.get("/programmes/{programme_id}/access-log", response_model=AccessLogPage)
-def get_access_log(scope: AccessLogOf, freshness: AccessReads, paging: Paging) -> dict[str, Any]:
+def get_access_log(
+    scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_ACCESS_LOG))], freshness: AccessReads, paging: Paging
+) -> dict[str, Any]:
     """Who read journals and personal data, and who issued, redeemed or lost access, and when: the auditor only."""
     reads = freshness.wait()
     rows = access_log.of_programme(reads.view("access"), str(scope[1]), paging.after, paging.limit)
@@ -176,7 +185,9 @@ def get_access_log(scope: AccessLogOf, freshness: AccessReads, paging: Paging) -
 
 
 @router.get("/programmes/{programme_id}/worklist", response_model=WorklistOut)
-def get_worklist(scope: WorklistOf, freshness: SummaryReads, service: Service) -> dict[str, Any]:
+def get_worklist(
+    scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_WORKLIST))], freshness: SummaryReads, service: Service
+) -> dict[str, Any]:
     """The mentorships that need the coordinator now, with their reasons."""
     reads = freshness.wait()
     return {"items": worklist.worklist(reads.view("summary"), str(scope[1]), service.ports.clock())}
@@ -188,7 +199,7 @@ def get_worklist(scope: WorklistOf, freshness: SummaryReads, service: Service) -
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def get_report(
-    scope: ReportOf,
+    scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_REPORT))],
     freshness: ReportReads,
     service: Service,
     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,

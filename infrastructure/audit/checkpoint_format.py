@@ -1,16 +1,4 @@
-"""Signed checkpoints: the chain's entries since the previous checkpoint, and its head, signed with Ed25519.
-
-A checkpoint is a block of JSON Lines, meant to be copied to storage the application cannot rewrite:
-a header (format, time, key fingerprint, the previous checkpoint's head it continues from), one line
-`[position, aggregate id, version, hash]` per chained event it covers, a line naming its head and count,
-then the signature of the SHA-256 of those lines' exact bytes. A file may hold several blocks.
-
-Nothing is signed on the chain table's word: the links a checkpoint lists are recomputed from the stored
-events by verification's own pass, after the last checkpoint's head (or from the start with `full`). When
-the chain no longer holds that head's hash (the chain was rewritten or truncated since it was signed), or a
-recomputed link differs from the chain, the checkpoint is refused; only an operator's explicit `full`
-signs a chain that no longer continues the last checkpoint.
-"""
+"""The signed checkpoint's format: its marks, what is signed, its errors and file names."""
 
 from __future__ import annotations
 

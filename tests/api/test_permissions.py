@@ -8,7 +8,7 @@ API and must store its events; any other cell must store nothing. A route of the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import count
@@ -19,13 +19,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, START, bearer, created, enrol, service_of
+from tests.api.routes import app_routes
 from tests.support import FakeClock
 
 LATER_MEETING = "2026-01-27T15:00:00+00:00"
 SLUGS = {401: "unauthenticated", 403: "forbidden", 404: "not-found"}
 # FastAPI's own documentation pages: no part of contract v1, so not in the table.
-DOCUMENTATION = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
-
 CALLERS = (
     "mentor",  # the subject's own mentorship: its mentor, its mentee, the programme's coordinator and auditor
     "mentee",
@@ -403,26 +402,6 @@ def problem_failures(response: httpx.Response, status: int) -> list[str]:
     return []
 
 
-def app_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """Every (method, path) of the app, its included routers walked, checked against its OpenAPI document."""
-    found: set[tuple[str, str]] = set()
-
-    def walk(routes: Iterable[Any], prefix: str) -> None:
-        for route in routes:
-            original = getattr(route, "original_router", None)
-            if original is not None:  # FastAPI's included router; its routes carry the router's prefix
-                context = getattr(route, "include_context", None)
-                walk(original.routes, prefix + str(getattr(context, "prefix", "") or ""))
-            elif getattr(route, "methods", None) is not None:
-                methods = set(route.methods) - ({"HEAD"} if "GET" in route.methods else set())
-                found.update((method, prefix + route.path) for method in methods)
-            elif getattr(route, "routes", None) is not None:  # a mount
-                walk(route.routes, prefix + str(getattr(route, "path", "")))
-
-    walk(app.routes, "")
-    documented = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    assert documented <= found, f"routes missed by the walk: {sorted(documented - found)}"
-    return found - DOCUMENTATION
 
 
 def route_failures(app: FastAPI) -> list[str]:

@@ -1,4 +1,4 @@
-"""Field-level encryption (api/encryption.py, api/keys.py) over an in-memory key table: no I/O.
+"""Field-level encryption (infrastructure/field_mapper.py, data_keys.py) over an in-memory key table: no I/O.
 
 Every confidential field of MISSION section 3 is sealed under its person's key and bound to its place; a keyless
 mapper reads it as a `Sealed` value and never stores a text in clear; a destroyed key leaves a `Sealed` value.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +39,11 @@ def test_application_never_imports_the_edges_or_the_read_side() -> None:
     forbidden = (
         "api",
         "projections",
+        "infrastructure",
+        "bootstrap",
+        "cli",
+        "demo",
+        "cryptography",
         "fastapi",
         "psycopg",
         "starlette",
@@ -52,3 +59,13 @@ def test_import_linter_contracts_hold() -> None:
     assert lint_imports is not None
     result = subprocess.run([lint_imports], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_a_plain_install_ships_every_package_and_the_command() -> None:
+    # `pip install .` (not only `make`) must give every package and a `mentorat` command that starts the CLI
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    included = {pattern.rstrip("*") for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert included == packages
+    module, _, function = project["project"]["scripts"]["mentorat"].partition(":")
+    assert callable(getattr(importlib.import_module(module), function))
