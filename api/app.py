@@ -17,9 +17,8 @@ from application.ports import Ports
 from application.service import MentoratService
 from bootstrap.background import Background
 from bootstrap.read_side import ReadSide
-from bootstrap.service import build_service
+from bootstrap.service import build_idempotency_records, build_service
 from bootstrap.settings import Settings
-from infrastructure.idempotency_claims import deployment_secret
 
 access_logger = logging.getLogger("mentorat.access")
 
@@ -40,7 +39,7 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         service: MentoratService = build_service(settings, ports)
         app.state.service = service
         app.state.settings = settings
-        app.state.idempotency_secret = deployment_secret(service.store)
+        app.state.idempotency = build_idempotency_records(service, settings)
         app.state.read_side = read_side = ReadSide(service.store, settings)
         background = Background(read_side, settings)
         if settings.projections:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
@@ -27,9 +26,8 @@ from api.body import read_capped
 from api.deps import bearer_token, etag
 from api.problems import PayloadTooLarge
 from application.errors import Unauthenticated
+from application.idempotency import IdempotencyKeyInUse, IdempotencyRecords, MalformedKey, current_claim
 from application.service import MentoratService
-from bootstrap.settings import Settings
-from infrastructure.idempotency_claims import Claim, IdempotencyKeyInUse, Ledger, MalformedKey, claim_for, current_claim
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -73,23 +71,18 @@ async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[
         return problems.problem(413, "payload-too-large", "Payload too large")
     request._body = body  # Starlette's middleware request replays a read body to the route from `_body`
     service: MentoratService = request.app.state.service
-    settings: Settings = request.app.state.settings
-    ledger: Ledger = service.store.recorder  # type: ignore[assignment]
+    records: IdempotencyRecords = request.app.state.idempotency  # built by bootstrap over the store's ledger
     caller = await run_in_threadpool(caller_of, service, request)
-    secret: bytes = request.app.state.idempotency_secret
-    claim = claim_for(secret, caller, request.method, request.url.path, key, body)
-    found = await run_in_threadpool(
-        ledger.claim_key, claim, service.ports.clock(), settings.idempotency_lease_seconds, settings.idempotency_hours
-    )
+    claim, found = await run_in_threadpool(records.claim, caller, request.method, request.url.path, key, body)
     if found.outcome == "replay" and found.sealed is not None:
-        return replay(claim.open(found.sealed))
+        return replay(records.opened(claim, found.sealed))
     if found.outcome == "reused":
         return problems.problem(422, "idempotency-key-reused", "Idempotency-Key reused with another request")
     if found.outcome != "claimed":
         return in_use()
-    renewing = renew_while_running(ledger, claim, service.ports.clock, settings.idempotency_lease_seconds)
+    renewing = renew_while_running(records, claim)
     try:
-        return await run_claimed(request, call_next, ledger, claim)
+        return await run_claimed(request, call_next, records, claim)
     finally:
         renewing.cancel()
 
@@ -113,21 +106,19 @@ def in_use() -> Response:
     return response
 
 
-def renew_while_running(
-    ledger: Ledger, claim: Claim, clock: Callable[[], datetime], lease_seconds: float
-) -> asyncio.Task[None]:
+def renew_while_running(records: IdempotencyRecords, claim: Any) -> asyncio.Task[None]:
     """Keep the claim's lease alive while its command runs: the key is held as long as the request runs."""
 
     async def renew() -> None:
         while True:
-            await asyncio.sleep(lease_seconds / 3)
-            await run_in_threadpool(ledger.renew_key, claim, clock(), lease_seconds)
+            await asyncio.sleep(records.lease_seconds / 3)
+            await run_in_threadpool(records.renew, claim)
 
     return asyncio.get_running_loop().create_task(renew())
 
 
 async def run_claimed(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]], ledger: Ledger, claim: Claim
+    request: Request, call_next: Callable[[Request], Awaitable[Response]], records: IdempotencyRecords, claim: Any
 ) -> Response:
     """Run the command holding the claim; a command that did not succeed frees the key."""
     token = current_claim.set(claim)
@@ -136,10 +127,10 @@ async def run_claimed(
     except IdempotencyKeyInUse:  # its lease ran out and another request took the key: nothing was stored
         return in_use()
     except BaseException:
-        await run_in_threadpool(ledger.release_key, claim)
+        await run_in_threadpool(records.release, claim)
         raise
     finally:
         current_claim.reset(token)
     if not 200 <= response.status_code < 300:
-        await run_in_threadpool(ledger.release_key, claim)
+        await run_in_threadpool(records.release, claim)
     return response

@@ -13,6 +13,8 @@ from bootstrap.store_env import KEYS_FILE, MASTER_KEY_FILE, ConfigurationError, 
 from infrastructure.data_key_tables import PostgresKeyTable, SQLiteKeyTable
 from infrastructure.data_keys import KeyRing, KeyTable, MasterKeyError, decode_master_key, master_key_file
 from infrastructure.encrypted_store import EncryptedMentorat
+from infrastructure.idempotency_claims import KeyedRecords, deployment_secret
+from infrastructure.idempotency_ledger import IdempotencyLedger
 from infrastructure.postgres import connect_args, ensure_schema, startup_lock
 
 
@@ -61,3 +63,13 @@ def build_service(settings: Settings, ports: Ports | None = None, *, with_keys: 
             keys.close()
             raise
     return MentoratService(store, ports)
+
+
+def build_idempotency_records(service: MentoratService, settings: Settings) -> KeyedRecords:
+    """The API's idempotency records: in the store's own ledger, keyed by a secret derived from the master key."""
+    ledger = service.store.recorder
+    if not isinstance(ledger, IdempotencyLedger):
+        raise TypeError("the store's recorder keeps no idempotency records (APPLICATION_RECORDER_TOPIC)")
+    secret = deployment_secret(service.store)
+    lease, hours = settings.idempotency_lease_seconds, settings.idempotency_hours
+    return KeyedRecords(ledger, secret, service.ports.clock, lease, hours)

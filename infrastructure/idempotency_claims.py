@@ -13,25 +13,16 @@ import hmac
 import json
 import os
 import uuid
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from application.idempotency import Found
 from application.mentorat import Mentorat
 from infrastructure.encrypted_store import EncryptedMentorat
-
-Outcome = Literal["claimed", "replay", "reused", "in-use"]
-
-
-class IdempotencyKeyInUse(Exception):
-    """Another request holds this key (or took it over after this one's lease ran out)."""
-
-
-class MalformedKey(Exception):
-    """The request's Idempotency-Key is not 1 to 255 visible ASCII characters."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +46,6 @@ class Claim:
         return answer
 
 
-@dataclass(frozen=True)
-class Found:
-    """What claiming a record found."""
-
-    outcome: Outcome
-    sealed: bytes | None = None
-
-
 class Ledger(Protocol):
     """Where idempotency records live: beside the events, in the same store."""
 
@@ -74,9 +57,6 @@ class Ledger(Protocol):
 
     def renew_key(self, claim: Claim, now: datetime, lease_seconds: float) -> None:
         """Extend the lease of a record this request still holds."""
-
-
-current_claim: ContextVar[Claim | MalformedKey | None] = ContextVar("current_claim", default=None)
 
 
 def fingerprint(secret: bytes, body: bytes) -> str:
@@ -109,3 +89,30 @@ def deployment_secret(store: Mentorat) -> bytes:
     if not isinstance(store, EncryptedMentorat):
         raise TypeError("the API runs over the store with keys (infrastructure.encrypted_store.EncryptedMentorat)")
     return store.keys.derived_secret("idempotency records")
+
+
+class KeyedRecords:
+    """The idempotency records of one store: claims keyed by the deployment's secret, held in the store's ledger."""
+
+    def __init__(
+        self, ledger: Ledger, secret: bytes, clock: Callable[[], datetime], lease_seconds: float, keep_hours: int
+    ) -> None:
+        self.ledger, self.secret, self.clock = ledger, secret, clock
+        self.lease_seconds, self.keep_hours = lease_seconds, keep_hours
+
+    def claim(self, caller: str, method: str, path: str, key: str, body: bytes) -> tuple[Claim, Found]:
+        """This request's claim, and what taking its record found."""
+        claim = claim_for(self.secret, caller, method, path, key, body)
+        return claim, self.ledger.claim_key(claim, self.clock(), self.lease_seconds, self.keep_hours)
+
+    def opened(self, claim: Claim, sealed: bytes) -> dict[str, Any]:
+        """A replayed answer, opened with the claim's key."""
+        return claim.open(sealed)
+
+    def release(self, claim: Claim) -> None:
+        """Forget a record this request still holds."""
+        self.ledger.release_key(claim)
+
+    def renew(self, claim: Claim) -> None:
+        """Extend the lease of a record this request still holds."""
+        self.ledger.renew_key(claim, self.clock(), self.lease_seconds)

@@ -13,8 +13,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from application.idempotency import Found, MalformedKey, current_claim
 from application.mentorat import CommandResult
-from infrastructure.idempotency_claims import Claim, Found, MalformedKey, current_claim
+from infrastructure.idempotency_claims import Claim
 from infrastructure.times import micros
 
 TABLE = "mentorat_idempotency"
@@ -77,6 +78,8 @@ class IdempotencyLedger(ABC):
             return None
         if isinstance(claim, MalformedKey):
             raise claim  # before anything is inserted: the transaction rolls back
+        if not isinstance(claim, Claim):
+            raise TypeError("the request's idempotency claim is not one of this store's claims")
         return claim
 
     @staticmethod

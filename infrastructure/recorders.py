@@ -15,8 +15,8 @@ from eventsourcing.sqlite import SQLiteCursor
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
+from application.idempotency import IdempotencyKeyInUse
 from infrastructure.audit.chained_recorders import PostgresChainedRecorder, SQLiteChainedRecorder
-from infrastructure.idempotency_claims import IdempotencyKeyInUse
 from infrastructure.idempotency_ledger import COLUMNS, COMPLETE, HOLD, TABLE, IdempotencyLedger
 
 

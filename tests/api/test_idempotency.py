@@ -18,9 +18,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.idempotency import renew_while_running
+from application.idempotency import IdempotencyKeyInUse, current_claim
 from application.mentorat import CommandResult
 from bootstrap.settings import Settings
-from infrastructure.idempotency_claims import Claim, IdempotencyKeyInUse, claim_for, current_claim
+from infrastructure.idempotency_claims import Claim, KeyedRecords, claim_for
 from infrastructure.idempotency_ledger import IdempotencyLedger
 from tests.api.conftest import FUTURE_MEETING, PROBLEM_JSON, World, build_world, created, service_of
 from tests.support import FakeClock, ports
@@ -49,8 +50,8 @@ def slug(response: httpx.Response) -> str:
 
 def secret_of(client: TestClient) -> bytes:
     """The deployment's secret keying idempotency records (derived from the master key)."""
-    secret: bytes = client.app.state.idempotency_secret  # type: ignore[attr-defined]
-    return secret
+    records: KeyedRecords = client.app.state.idempotency  # type: ignore[attr-defined]
+    return records.secret
 
 
 def ledger(client: TestClient) -> IdempotencyLedger:
@@ -331,7 +332,8 @@ def test_a_running_command_keeps_its_key_past_the_first_lease(
     running = claimed(app_client, world, "slow-1", clock, lease_seconds=0.3)
 
     async def a_slow_command() -> None:
-        renewing = renew_while_running(ledger(app_client), running, clock, 0.3)
+        records = KeyedRecords(ledger(app_client), secret_of(app_client), clock, 0.3, 24)  # a 0.3 s lease
+        renewing = renew_while_running(records, running)
         clock.advance(seconds=10)  # far past the first lease
         await asyncio.sleep(0.25)  # a renewal every 0.1 s meanwhile
         renewing.cancel()
