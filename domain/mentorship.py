@@ -8,7 +8,11 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain import errors
+from domain import disputes, errors
+from domain.disputes import CLOSED_BY_END as CLOSED_BY_END  # re-exported: statuses are named here too
+from domain.disputes import OPEN
+from domain.disputes import RECONCILED as RECONCILED
+from domain.disputes import SETTLED as SETTLED
 from domain.errors import InvalidValue
 from domain.events import MentoratAggregate, MentoratCreated, MentoratEvent
 from domain.permissions import Action, may
@@ -38,7 +42,6 @@ from domain.values import (
 
 AWAITING, ACTIVE, ENDED, WITHDRAWN = "awaiting_signatures", "active", "ended", "withdrawn"
 SCHEDULED, HELD, CANCELLED = "scheduled", "held", "cancelled"
-OPEN, SETTLED, RECONCILED, CLOSED_BY_END = "open", "settled", "reconciled", "closed_by_end"
 
 
 @dataclass
@@ -164,7 +167,7 @@ class Mentorship(MentoratAggregate):
         summary: str
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.disputes[self.dispute_id] = OPEN
+            disputes.fold(aggregate.disputes, self)
 
     class DisputeSettled(MentoratEvent):
         """The parties settled a dispute amicably (R7)."""
@@ -172,7 +175,7 @@ class Mentorship(MentoratAggregate):
         dispute_id: UUID
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.disputes[self.dispute_id] = SETTLED
+            disputes.fold(aggregate.disputes, self)
 
     class CoordinatorConsulted(MentoratEvent):
         """The pair met the coordinator about a dispute or an early end (note is content)."""
@@ -185,8 +188,7 @@ class Mentorship(MentoratAggregate):
         def apply(self, aggregate: Any) -> None:
             if self.topic == ConsultationTopic.EARLY_END:
                 aggregate.early_end_consulted = True
-            elif self.dispute_id is not None and self.outcome == Outcome.RECONCILED:
-                aggregate.disputes[self.dispute_id] = RECONCILED
+            disputes.fold(aggregate.disputes, self)
 
     class DisclosureRecorded(MentoratEvent):
         """An exception to confidentiality was used: the fact, never the content (R9)."""
@@ -208,9 +210,7 @@ class Mentorship(MentoratAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = ENDED
             aggregate.ended_on = self.ended_on
-            for dispute_id, status in aggregate.disputes.items():
-                if status == OPEN:
-                    aggregate.disputes[dispute_id] = CLOSED_BY_END
+            disputes.fold(aggregate.disputes, self)
 
     def __init__(
         self,
