@@ -70,8 +70,8 @@ def cancelled(pages: Pages, event: M.MeetingCancelled) -> None:
 
 
 def objective_added(pages: Pages, event: M.ObjectiveAdded) -> None:
-    status = ObjectiveStatus.NOT_STARTED.value
-    pages.objectives[event.objective_id] = {"id": event.objective_id, "text": pages.text(event, "text"), "status": status}
+    text, status = pages.text(event, "text"), ObjectiveStatus.NOT_STARTED.value
+    pages.objectives[event.objective_id] = {"id": event.objective_id, "text": text, "status": status}
 
 
 def objective_assessed(pages: Pages, event: M.ObjectiveAssessed) -> None:
