@@ -23,7 +23,7 @@ from domain.mentorship import (
     WITHDRAWN,
     Mentorship,
 )
-from domain.values import ConsultationTopic, ObjectiveStatus, local_date
+from domain.values import ConsultationTopic, ObjectiveStatus, Outcome, local_date
 from projections.worklist import REASONS
 
 SITUATIONS = REASONS  # the slugs of MISSION section 4, as the read side names them
@@ -125,7 +125,7 @@ def _apply(facts: MentorshipFacts, event: object) -> None:
         facts.consultations += 1
         if event.topic == ConsultationTopic.DISPUTE and event.dispute_id is not None:
             facts.disputes_to_coordinator.add(event.dispute_id)
-            if event.outcome == RECONCILED:
+            if event.outcome == Outcome.RECONCILED:  # the consultation's outcome, not the dispute's status
                 facts.disputes[event.dispute_id] = RECONCILED
     elif isinstance(event, m.DisclosureRecorded):
         facts.disclosures += 1

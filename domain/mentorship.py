@@ -10,7 +10,7 @@ from uuid import UUID
 
 from domain import disputes, errors
 from domain.disputes import CLOSED_BY_END as CLOSED_BY_END  # re-exported: statuses are named here too
-from domain.disputes import OPEN
+from domain.disputes import OPEN as OPEN
 from domain.disputes import RECONCILED as RECONCILED
 from domain.disputes import SETTLED as SETTLED
 from domain.errors import InvalidValue

@@ -12,22 +12,14 @@ from typing import Any, ClassVar
 
 from domain.catalogue import MENTORSHIP_EVENTS
 from domain.mentorship import (
-    ACTIVE,
     AWAITING,
-    CANCELLED,
-    CLOSED_BY_END,
-    ENDED,
-    HELD,
-    OPEN,
-    RECONCILED,
-    SETTLED,
-    WITHDRAWN,
     Mentorship,
 )
 from domain.programme import Programme
-from domain.values import ConsultationTopic, ObjectiveStatus, local_date
-from projections.dates import from_utc_text, local_day, utc_text, whole_months
+from domain.values import local_date
+from projections.dates import from_utc_text, local_day, whole_months
 from projections.read_model import ReadModel
+from projections.summary_fold import fold
 from projections.tables import Row, Rows, Table
 from projections.views import PostgresReadView, SQLiteReadView
 
@@ -89,7 +81,7 @@ class SummaryModel(ReadModel):
             rows.put(MENTORSHIPS, _drafted_row(event, position, programme))
         elif isinstance(event, MENTORSHIP_EVENTS):
             row = rows.require(MENTORSHIPS, str(event.originator_id))
-            _fold(row, event, rows)
+            fold(row, event)
             row["version"] = event.originator_version
             rows.put(MENTORSHIPS, row)
 
@@ -130,94 +122,6 @@ def _drafted_row(event: M.ConventionDrafted, position: int, programme: Row) -> R
         },
     )
     return row
-
-
-def _fold(row: Row, event: Any, rows: Rows) -> None:
-    """Apply one event after the draft to its summary row."""
-    facts = row["facts"]
-    day = local_day(event.occurred_at, row["time_zone"])
-    if isinstance(event, M.ConventionWithdrawn):
-        row.update(status=WITHDRAWN, withdrawn_on=day)
-    elif isinstance(event, M.ConventionSigned):
-        row.update(status=ACTIVE, signed_on=day)
-    elif isinstance(event, M.ObjectiveAdded):
-        facts["objectives"][str(event.objective_id)] = ObjectiveStatus.NOT_STARTED.value
-    elif isinstance(event, M.ObjectiveAssessed):
-        facts["objectives"][str(event.objective_id)] = event.status
-    elif isinstance(event, M.MeetingScheduled | M.MeetingRescheduled):
-        facts["open"][str(event.meeting_id)] = utc_text(event.scheduled_for)
-    elif isinstance(event, M.AgendaSubmitted):
-        facts["agendas"].append(str(event.meeting_id))
-    elif isinstance(event, M.MeetingHeld):
-        _held(row, facts, event)
-    elif isinstance(event, M.MeetingCancelled):
-        facts["closed"].append([facts["open"].pop(str(event.meeting_id)), CANCELLED])
-        row["meetings_cancelled"] += 1
-        if event.actor_role in ("mentor", "mentee"):
-            row[f"cancelled_by_{event.actor_role}"] += 1
-        row["cancelled_unavoidable"] += int(event.unavoidable)
-    elif isinstance(event, M.SatisfactionReported):
-        row[f"satisfaction_{event.actor_role}"] = event.score
-    elif isinstance(event, M.DisputeRaised):
-        facts["disputes"][str(event.dispute_id)] = OPEN
-        row["disputes_raised"] += 1
-    elif isinstance(event, M.DisputeSettled):
-        facts["disputes"][str(event.dispute_id)] = SETTLED
-    elif isinstance(event, M.CoordinatorConsulted):
-        row["consultations"] += 1
-        if event.topic == ConsultationTopic.DISPUTE and event.dispute_id is not None:
-            dispute = str(event.dispute_id)
-            if dispute not in facts["consulted"]:
-                facts["consulted"].append(dispute)
-            if event.outcome == RECONCILED:
-                facts["disputes"][dispute] = RECONCILED
-    elif isinstance(event, M.RelationshipEnded):
-        row.update(
-            status=ENDED,
-            ended_on=event.ended_on.isoformat(),
-            ended_early=int(event.early),
-            end_reason=event.reason,
-            ended_by_role=event.actor_role,
-        )
-        for dispute, status in facts["disputes"].items():
-            if status == OPEN:
-                facts["disputes"][dispute] = CLOSED_BY_END
-    _derive(row, facts)
-
-
-def _held(row: Row, facts: dict[str, Any], event: M.MeetingHeld) -> None:
-    meeting = str(event.meeting_id)
-    del facts["open"][meeting]
-    facts["closed"].append([utc_text(event.held_at), HELD])
-    low, high = facts["target"]
-    row["meetings_held"] += 1
-    row["minutes_total"] += event.duration_minutes
-    row["meetings_within_target"] += int(low <= event.duration_minutes <= high)
-    row["agendas_in_advance"] += int(meeting in facts["agendas"])
-    held_on = local_day(event.held_at, row["time_zone"])
-    row["last_meeting_on"] = max(held_on, row["last_meeting_on"] or held_on)
-
-
-def _derive(row: Row, facts: dict[str, Any]) -> None:
-    """The counts that follow from the facts."""
-    objectives = list(facts["objectives"].values())
-    disputes = list(facts["disputes"].values())
-    open_times = sorted(facts["open"].values())
-    in_a_row = 0
-    for _, outcome in sorted(facts["closed"], reverse=True):
-        if outcome != CANCELLED:
-            break
-        in_a_row += 1
-    row.update(
-        objectives_total=len(objectives),
-        objectives_attained=objectives.count(ObjectiveStatus.ATTAINED.value),
-        disputes_open=disputes.count(OPEN),
-        disputes_settled=disputes.count(SETTLED),
-        disputes_to_coordinator=len(facts["consulted"]),
-        first_open_meeting_at=open_times[0] if open_times else None,
-        last_open_meeting_at=open_times[-1] if open_times else None,
-        cancellations_in_a_row=in_a_row,
-    )
 
 
 def summary(row: Row, now: datetime) -> dict[str, Any]:
