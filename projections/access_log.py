@@ -7,7 +7,7 @@ only: never what was read, never a name or an e-mail.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from domain.access_record import AccessAction, AccessRecord
@@ -51,14 +51,30 @@ class AccessLogModel(ReadModel):
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
         """Remember each participant's programme; add an entry per access."""
-        if isinstance(event, P.ParticipantRegistered):
-            rows.put(PROGRAMME_OF, {"id": str(event.originator_id), "programme_id": str(event.programme_id)})
-        elif isinstance(event, PARTICIPANT_EVENTS):
-            programme_id = rows.require(PROGRAMME_OF, str(event.originator_id))["programme_id"]
-            action = PARTICIPANT_ACTIONS[type(event)]
-            rows.put(ENTRIES, _entry(event, position, programme_id, action, event.originator_id))
-        elif isinstance(event, AccessRecord.AccessRecorded):
-            rows.put(ENTRIES, _entry(event, position, str(event.programme_id), event.action, event.subject_id))
+        handler = HANDLERS.get(type(event))
+        if handler is not None:
+            handler(event, position, rows)
+
+
+def _registered(event: P.ParticipantRegistered, position: int, rows: Rows) -> None:
+    rows.put(PROGRAMME_OF, {"id": str(event.originator_id), "programme_id": str(event.programme_id)})
+
+
+def _credential_changed(event: Any, position: int, rows: Rows) -> None:
+    """An invitation issued or redeemed, or a deactivation: an access of the participant's own."""
+    programme_id = rows.require(PROGRAMME_OF, str(event.originator_id))["programme_id"]
+    rows.put(ENTRIES, _entry(event, position, programme_id, PARTICIPANT_ACTIONS[type(event)], event.originator_id))
+
+
+def _read(event: AccessRecord.AccessRecorded, position: int, rows: Rows) -> None:
+    rows.put(ENTRIES, _entry(event, position, str(event.programme_id), event.action, event.subject_id))
+
+
+HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = {
+    P.ParticipantRegistered: _registered,
+    **dict.fromkeys(PARTICIPANT_ACTIONS, _credential_changed),
+    AccessRecord.AccessRecorded: _read,
+}
 
 
 def _entry(event: Any, position: int, programme_id: str, action: str, subject_id: Any) -> Row:

@@ -5,6 +5,7 @@ Names and e-mails are personal data: they are never stored here, the API reads t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from domain.participant import Participant
@@ -30,15 +31,29 @@ class DirectoryModel(ReadModel):
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
         """Register, deactivate and erase participants."""
-        if isinstance(event, P.ParticipantRegistered):
-            rows.put(
-                PARTICIPANTS,
-                {"id": str(event.originator_id), "programme_id": str(event.programme_id), "role": event.role,
-                 "active": 1, "position": position},
-            )  # fmt: skip
-        elif isinstance(event, P.ParticipantDeactivated | P.ParticipantErased):
-            row = rows.require(PARTICIPANTS, str(event.originator_id))
-            rows.put(PARTICIPANTS, {**row, "active": 0})
+        handler = HANDLERS.get(type(event))
+        if handler is not None:
+            handler(event, position, rows)
+
+
+def _registered(event: P.ParticipantRegistered, position: int, rows: Rows) -> None:
+    rows.put(
+        PARTICIPANTS,
+        {"id": str(event.originator_id), "programme_id": str(event.programme_id), "role": event.role,
+         "active": 1, "position": position},
+    )  # fmt: skip
+
+
+def _inactive(event: P.ParticipantDeactivated | P.ParticipantErased, position: int, rows: Rows) -> None:
+    row = rows.require(PARTICIPANTS, str(event.originator_id))
+    rows.put(PARTICIPANTS, {**row, "active": 0})
+
+
+HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = {
+    P.ParticipantRegistered: _registered,
+    P.ParticipantDeactivated: _inactive,
+    P.ParticipantErased: _inactive,
+}
 
 
 def of_programme(view: Any, programme_id: str, after: int, limit: int) -> list[Row]:

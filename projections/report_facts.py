@@ -7,7 +7,7 @@ objective's status). No content, no names: ids, dates, counts and categories onl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
@@ -95,47 +95,94 @@ def _drafted_row(event: M.ConventionDrafted) -> Row:
     return row
 
 
+def _withdrawn(row: Row, fact: Row, event: M.ConventionWithdrawn, rows: Rows) -> None:
+    row["withdrawn_on"] = fact["on_date"]
+
+
+def _signed(row: Row, fact: Row, event: M.ConventionSigned, rows: Rows) -> None:
+    row["signed_on"] = fact["on_date"]
+
+
+def _ended(row: Row, fact: Row, event: M.RelationshipEnded, rows: Rows) -> None:
+    ended_on = event.ended_on
+    row.update(
+        ended_on=ended_on.isoformat(),
+        end_reason=event.reason,
+        completed=int(ended_on >= date.fromisoformat(row["planned_end_on"])),
+        length_months=whole_months(date.fromisoformat(row["starts_on"]), ended_on),
+        end_month=month_number(ended_on),
+    )
+
+
+def _agenda(row: Row, fact: Row, event: M.AgendaSubmitted, rows: Rows) -> None:
+    row["agendas"] = [*row["agendas"], str(event.meeting_id)]
+
+
+def _held(row: Row, fact: Row, event: M.MeetingHeld, rows: Rows) -> None:
+    programme = rows.require(PROGRAMMES, row["programme_id"])
+    held_on = local_day(event.held_at, row["time_zone"])
+    minutes = event.duration_minutes
+    fact.update(
+        kind=HELD_FACT, on_date=held_on, month=month_number(date.fromisoformat(held_on)), value=minutes,
+        within_target=int(programme["meeting_min"] <= minutes <= programme["meeting_max"]),
+        with_agenda=int(str(event.meeting_id) in row["agendas"]), ref=str(event.meeting_id), status=HELD,
+    )  # fmt: skip
+
+
+def _cancelled(row: Row, fact: Row, event: M.MeetingCancelled, rows: Rows) -> None:
+    fact.update(kind=CANCELLED_FACT, role=event.actor_role, ref=str(event.meeting_id), value=int(event.unavoidable))
+
+
+def _dispute_raised(row: Row, fact: Row, event: M.DisputeRaised, rows: Rows) -> None:
+    fact.update(kind=RAISED, ref=str(event.dispute_id))
+
+
+def _dispute_settled(row: Row, fact: Row, event: M.DisputeSettled, rows: Rows) -> None:
+    fact.update(kind=SETTLED_FACT, ref=str(event.dispute_id))
+
+
+def _consulted(row: Row, fact: Row, event: M.CoordinatorConsulted, rows: Rows) -> None:
+    if event.topic == ConsultationTopic.DISPUTE:
+        fact.update(kind=CONSULTED, ref=str(event.dispute_id), status=event.outcome)
+
+
+def _satisfaction(row: Row, fact: Row, event: M.SatisfactionReported, rows: Rows) -> None:
+    fact.update(kind=SATISFACTION, role=event.actor_role, value=event.score)
+
+
+def _objective_added(row: Row, fact: Row, event: M.ObjectiveAdded, rows: Rows) -> None:
+    fact.update(kind=OBJECTIVE, ref=str(event.objective_id), status=ObjectiveStatus.NOT_STARTED.value)
+
+
+def _objective_assessed(row: Row, fact: Row, event: M.ObjectiveAssessed, rows: Rows) -> None:
+    fact.update(kind=OBJECTIVE, ref=str(event.objective_id), status=event.status)
+
+
+# One handler per event after the draft: it updates the mentorship's dates or fills in a dated fact
+HANDLERS: dict[type[Any], Callable[[Row, Row, Any, Rows], None]] = {
+    M.ConventionWithdrawn: _withdrawn,
+    M.ConventionSigned: _signed,
+    M.RelationshipEnded: _ended,
+    M.AgendaSubmitted: _agenda,
+    M.MeetingHeld: _held,
+    M.MeetingCancelled: _cancelled,
+    M.DisputeRaised: _dispute_raised,
+    M.DisputeSettled: _dispute_settled,
+    M.CoordinatorConsulted: _consulted,
+    M.SatisfactionReported: _satisfaction,
+    M.ObjectiveAdded: _objective_added,
+    M.ObjectiveAssessed: _objective_assessed,
+}
+
+
 def _fold(row: Row, event: Any, position: int, rows: Rows) -> None:
     """Apply one event after the draft: update the mentorship's dates or add a dated fact."""
-    day = local_day(event.occurred_at, row["time_zone"])
     fact: Row = dict.fromkeys(FACTS.column_names)
-    fact.update(position=position, programme_id=row["programme_id"], mentorship_id=row["id"], on_date=day)
-    if isinstance(event, M.ConventionWithdrawn):
-        row["withdrawn_on"] = day
-    elif isinstance(event, M.ConventionSigned):
-        row["signed_on"] = day
-    elif isinstance(event, M.RelationshipEnded):
-        ended_on = event.ended_on
-        row.update(
-            ended_on=ended_on.isoformat(),
-            end_reason=event.reason,
-            completed=int(ended_on >= date.fromisoformat(row["planned_end_on"])),
-            length_months=whole_months(date.fromisoformat(row["starts_on"]), ended_on),
-            end_month=month_number(ended_on),
-        )
-    elif isinstance(event, M.AgendaSubmitted):
-        row["agendas"] = [*row["agendas"], str(event.meeting_id)]
-    elif isinstance(event, M.MeetingHeld):
-        programme = rows.require(PROGRAMMES, row["programme_id"])
-        held_on = local_day(event.held_at, row["time_zone"])
-        minutes = event.duration_minutes
-        fact.update(
-            kind=HELD_FACT, on_date=held_on, month=month_number(date.fromisoformat(held_on)), value=minutes,
-            within_target=int(programme["meeting_min"] <= minutes <= programme["meeting_max"]),
-            with_agenda=int(str(event.meeting_id) in row["agendas"]), ref=str(event.meeting_id), status=HELD,
-        )  # fmt: skip
-    elif isinstance(event, M.MeetingCancelled):
-        fact.update(kind=CANCELLED_FACT, role=event.actor_role, ref=str(event.meeting_id), value=int(event.unavoidable))
-    elif isinstance(event, M.DisputeRaised | M.DisputeSettled):
-        fact.update(kind=RAISED if isinstance(event, M.DisputeRaised) else SETTLED_FACT, ref=str(event.dispute_id))
-    elif isinstance(event, M.CoordinatorConsulted) and event.topic == ConsultationTopic.DISPUTE:
-        fact.update(kind=CONSULTED, ref=str(event.dispute_id), status=event.outcome)
-    elif isinstance(event, M.SatisfactionReported):
-        fact.update(kind=SATISFACTION, role=event.actor_role, value=event.score)
-    elif isinstance(event, M.ObjectiveAdded):
-        fact.update(kind=OBJECTIVE, ref=str(event.objective_id), status=ObjectiveStatus.NOT_STARTED.value)
-    elif isinstance(event, M.ObjectiveAssessed):
-        fact.update(kind=OBJECTIVE, ref=str(event.objective_id), status=event.status)
+    fact.update(position=position, programme_id=row["programme_id"], mentorship_id=row["id"])
+    handler = HANDLERS.get(type(event))
+    if handler is not None:
+        fact["on_date"] = local_day(event.occurred_at, row["time_zone"])
+        handler(row, fact, event, rows)
     if fact["kind"] is not None:
         rows.put(FACTS, fact)
     rows.put(MENTORSHIPS, row)
