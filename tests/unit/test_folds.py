@@ -1,0 +1,149 @@
+"""Each read model's fold on plain rows, without a store: Given events, When folded in order, Then these rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.access_record import AccessAction, AccessRecord
+from domain.mentorship import Mentorship
+from domain.participant import Participant
+from domain.programme import Programme
+from domain.values import Actor
+from projections.access_log import AccessLogModel
+from projections.directory import DirectoryModel
+from projections.read_model import ReadModel
+from projections.report_facts import ReportModel
+from projections.summary import SummaryModel
+from projections.tables import Row, Rows
+from projections.timeline import TimelineModel
+from tests.support import T0
+from tests.unit.builders import (
+    COORDINATOR,
+    MENTEE,
+    MENTEE_ID,
+    MENTOR,
+    MENTOR_ID,
+    PLANNED_END,
+    PROGRAMME_ID,
+    START,
+    TZ,
+    at,
+    on_local_date,
+)
+
+MEETING, NEXT = UUID(int=11), UUID(int=12)
+OBJECTIVE, RECONCILED_DISPUTE, OPEN_DISPUTE = UUID(int=21), UUID(int=31), UUID(int=32)
+OPERATOR = Actor(None, "operator")
+
+
+def programme() -> list[Any]:
+    """The programme's launch (America/Toronto, meetings of 60 to 90 minutes)."""
+    return list(Programme.launch(PROGRAMME_ID, "Programme", OPERATOR, T0, time_zone=TZ).collect_events())
+
+
+def a_whole_relationship() -> list[Any]:
+    """A mentorship from draft to end: an objective, signatures, a meeting held with its agenda, two disputes."""
+    m = Mentorship.draft(UUID(int=1), PROGRAMME_ID, MENTOR_ID, MENTEE_ID, START, 10, TZ, COORDINATOR, T0)
+    m.add_objective(OBJECTIVE, "Speak at a meetup", MENTEE, T0)
+    m.sign(MENTOR, T0)
+    m.sign(MENTEE, T0)
+    m.schedule_meeting(MEETING, at(days=2), MENTOR, T0)
+    m.submit_agenda(MEETING, "Goals", MENTEE, T0)
+    m.hold_meeting(MEETING, None, 75, None, (NEXT, at(days=30)), MENTOR, at(days=2, hours=2))
+    m.cancel_meeting(NEXT, True, None, MENTEE, at(days=3))
+    m.assess_objective(OBJECTIVE, "attained", MENTEE, at(days=3))
+    m.report_satisfaction(4, None, MENTOR, at(days=3))
+    m.raise_dispute(RECONCILED_DISPUTE, "A late start", MENTEE, at(days=4))
+    m.consult_coordinator("dispute", RECONCILED_DISPUTE, "reconciled", None, COORDINATOR, at(days=5))
+    m.raise_dispute(OPEN_DISPUTE, "Another one", MENTOR, at(days=6))
+    m.end("completed", None, MENTEE, on_local_date(PLANNED_END))
+    return list(m.collect_events())
+
+
+def folded(model: ReadModel, events: list[Any]) -> dict[str, list[Row]]:
+    """Fold the events at positions 1, 2, ... into rows no store holds; the rows each table would get."""
+    rows = Rows(lambda table, key: None)
+    for position, event in enumerate(events, start=1):
+        model.apply(event, position, rows)
+    return {table.name: upserts for table, upserts, _ in rows.changes()}
+
+
+def test_the_summary_folds_a_whole_relationship_into_one_row() -> None:
+    # Given a programme and a whole relationship, When the summary folds them
+    row = folded(SummaryModel(), programme() + a_whole_relationship())["summary_mentorship"][0]
+    # Then its one row holds the process facts, the disputes as their lifecycle leaves them
+    assert {name: row[name] for name in (
+        "status", "signed_on", "ended_on", "end_reason", "ended_by_role", "meetings_held", "meetings_cancelled",
+        "cancelled_by_mentee", "cancelled_unavoidable", "minutes_total", "meetings_within_target",
+        "agendas_in_advance", "objectives_total", "objectives_attained", "satisfaction_mentor", "disputes_raised",
+        "disputes_open", "disputes_settled", "disputes_to_coordinator", "consultations", "version",
+    )} == {
+        "status": "ended", "signed_on": "2026-01-05", "ended_on": "2026-11-01", "end_reason": "completed",
+        "ended_by_role": "mentee", "meetings_held": 1, "meetings_cancelled": 1, "cancelled_by_mentee": 1,
+        "cancelled_unavoidable": 1, "minutes_total": 75, "meetings_within_target": 1, "agendas_in_advance": 1,
+        "objectives_total": 1, "objectives_attained": 1, "satisfaction_mentor": 4, "disputes_raised": 2,
+        "disputes_open": 0, "disputes_settled": 0, "disputes_to_coordinator": 1, "consultations": 1, "version": 16,
+    }  # fmt: skip
+    assert row["facts"]["disputes"] == {str(RECONCILED_DISPUTE): "reconciled", str(OPEN_DISPUTE): "closed_by_end"}
+    assert row["facts"]["open"] == {}
+
+
+def test_the_report_folds_each_event_of_interest_into_one_dated_fact() -> None:
+    # Given the same history, When the report's model folds it
+    tables = folded(ReportModel(), programme() + a_whole_relationship())
+    # Then each meeting, objective status, satisfaction and dispute step is one dated fact, in order
+    facts = [(f["kind"], f["on_date"], f["value"], f["status"]) for f in tables["report_fact"]]
+    assert facts == [
+        ("objective", "2026-01-05", None, "not_started"),
+        ("held", "2026-01-07", 75, "held"),
+        ("cancelled", "2026-01-08", 1, None),
+        ("objective", "2026-01-08", None, "attained"),
+        ("satisfaction", "2026-01-08", 4, None),
+        ("dispute_raised", "2026-01-09", None, None),
+        ("dispute_consulted", "2026-01-10", None, "reconciled"),
+        ("dispute_raised", "2026-01-11", None, None),
+    ]
+    [mentorship] = tables["report_mentorship"]
+    assert (mentorship["signed_on"], mentorship["completed"], mentorship["length_months"]) == ("2026-01-05", 1, 10)
+    assert tables["report_fact"][1]["within_target"] == 1 and tables["report_fact"][1]["with_agenda"] == 1
+
+
+def test_the_timeline_has_one_entry_per_event_with_its_type_and_actor_and_nothing_of_its_own() -> None:
+    entries = folded(TimelineModel(), a_whole_relationship())["timeline_entry"]
+    assert [e["type"] for e in entries][:4] == ["ConventionDrafted", "ObjectiveAdded", "PartySigned", "PartySigned"]
+    assert len(entries) == 16 and entries[1]["actor_role"] == "mentee" and entries[1]["version"] == 2
+    assert set(entries[0]) == {
+        "position", "aggregate_id", "version", "type", "occurred_at", "recorded_at", "actor_id", "actor_role",
+    }  # fmt: skip
+
+
+def participant_history() -> list[Any]:
+    """A mentee registered, invited, who redeemed the code, then was deactivated."""
+    p = Participant.register(MENTEE_ID, PROGRAMME_ID, "mentee", "Ana", "ana@example.org", "fr", COORDINATOR, T0)
+    p.issue_invitation(UUID(int=41), T0 + timedelta(days=7), COORDINATOR, T0)
+    p.redeem_invitation(UUID(int=41), UUID(int=42), T0 + timedelta(days=30), MENTEE, at(hours=1))
+    p.deactivate(COORDINATOR, at(days=1))
+    return list(p.collect_events())
+
+
+def test_the_directory_registers_a_participant_and_deactivation_makes_them_inactive() -> None:
+    rows = folded(DirectoryModel(), participant_history())["directory_participant"]
+    assert rows == [{"id": str(MENTEE_ID), "programme_id": str(PROGRAMME_ID), "role": "mentee", "active": 0,
+                     "position": 1}]  # fmt: skip
+
+
+def test_the_access_log_lists_invitations_redemptions_deactivations_and_recorded_reads() -> None:
+    # Given a participant's history and then a journal read by the mentor
+    read = AccessRecord.record(UUID(int=51), PROGRAMME_ID, AccessAction.JOURNAL_READ, UUID(int=1), MENTOR, at(days=2))
+    entries = folded(AccessLogModel(), [*participant_history(), *read.collect_events()])["access_entry"]
+    # Then one entry per access, with its action, actor and subject, and no name or e-mail
+    assert [(e["position"], e["action"], e["actor_role"], e["subject_id"]) for e in entries] == [
+        (2, "invitation_issued", "coordinator", str(MENTEE_ID)),
+        (3, "invitation_redeemed", "mentee", str(MENTEE_ID)),
+        (4, "participant_deactivated", "coordinator", str(MENTEE_ID)),
+        (5, "journal_read", "mentor", str(UUID(int=1))),
+    ]
+    assert all(entry["programme_id"] == str(PROGRAMME_ID) for entry in entries)
+    assert "Ana" not in repr(entries) and "ana@example.org" not in repr(entries)
