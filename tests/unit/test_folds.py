@@ -19,19 +19,8 @@ from projections.summary import SummaryModel
 from projections.tables import Row, Rows
 from projections.timeline import TimelineModel
 from tests.support import T0
-from tests.unit.builders import (
-    COORDINATOR,
-    MENTEE,
-    MENTEE_ID,
-    MENTOR,
-    MENTOR_ID,
-    PLANNED_END,
-    PROGRAMME_ID,
-    START,
-    TZ,
-    at,
-    on_local_date,
-)
+from tests.unit import builders as given
+from tests.unit.builders import COORDINATOR, MENTEE, MENTEE_ID, MENTOR, MENTOR_ID, PROGRAMME_ID, TZ
 
 MEETING, NEXT = UUID(int=11), UUID(int=12)
 OBJECTIVE, RECONCILED_DISPUTE, OPEN_DISPUTE = UUID(int=21), UUID(int=31), UUID(int=32)
@@ -45,20 +34,20 @@ def programme() -> list[Any]:
 
 def a_whole_relationship() -> list[Any]:
     """A mentorship from draft to end: an objective, signatures, a meeting held with its agenda, two disputes."""
-    m = Mentorship.draft(UUID(int=1), PROGRAMME_ID, MENTOR_ID, MENTEE_ID, START, 10, TZ, COORDINATOR, T0)
+    m = Mentorship.draft(UUID(int=1), PROGRAMME_ID, MENTOR_ID, MENTEE_ID, given.START, 10, TZ, COORDINATOR, T0)
     m.add_objective(OBJECTIVE, "Speak at a meetup", MENTEE, T0)
     m.sign(MENTOR, T0)
     m.sign(MENTEE, T0)
-    m.schedule_meeting(MEETING, at(days=2), MENTOR, T0)
+    m.schedule_meeting(MEETING, given.at(days=2), MENTOR, T0)
     m.submit_agenda(MEETING, "Goals", MENTEE, T0)
-    m.hold_meeting(MEETING, None, 75, None, (NEXT, at(days=30)), MENTOR, at(days=2, hours=2))
-    m.cancel_meeting(NEXT, True, None, MENTEE, at(days=3))
-    m.assess_objective(OBJECTIVE, "attained", MENTEE, at(days=3))
-    m.report_satisfaction(4, None, MENTOR, at(days=3))
-    m.raise_dispute(RECONCILED_DISPUTE, "A late start", MENTEE, at(days=4))
-    m.consult_coordinator("dispute", RECONCILED_DISPUTE, "reconciled", None, COORDINATOR, at(days=5))
-    m.raise_dispute(OPEN_DISPUTE, "Another one", MENTOR, at(days=6))
-    m.end("completed", None, MENTEE, on_local_date(PLANNED_END))
+    m.hold_meeting(MEETING, None, 75, None, (NEXT, given.at(days=30)), MENTOR, given.at(days=2, hours=2))
+    m.cancel_meeting(NEXT, True, None, MENTEE, given.at(days=3))
+    m.assess_objective(OBJECTIVE, "attained", MENTEE, given.at(days=3))
+    m.report_satisfaction(4, None, MENTOR, given.at(days=3))
+    m.raise_dispute(RECONCILED_DISPUTE, "A late start", MENTEE, given.at(days=4))
+    m.consult_coordinator("dispute", RECONCILED_DISPUTE, "reconciled", None, COORDINATOR, given.at(days=5))
+    m.raise_dispute(OPEN_DISPUTE, "Another one", MENTOR, given.at(days=6))
+    m.end("completed", None, MENTEE, given.on_local_date(given.PLANNED_END))
     return list(m.collect_events())
 
 
@@ -123,8 +112,8 @@ def participant_history() -> list[Any]:
     """A mentee registered, invited, who redeemed the code, then was deactivated."""
     p = Participant.register(MENTEE_ID, PROGRAMME_ID, "mentee", "Ana", "ana@example.org", "fr", COORDINATOR, T0)
     p.issue_invitation(UUID(int=41), T0 + timedelta(days=7), COORDINATOR, T0)
-    p.redeem_invitation(UUID(int=41), UUID(int=42), T0 + timedelta(days=30), MENTEE, at(hours=1))
-    p.deactivate(COORDINATOR, at(days=1))
+    p.redeem_invitation(UUID(int=41), UUID(int=42), T0 + timedelta(days=30), MENTEE, given.at(hours=1))
+    p.deactivate(COORDINATOR, given.at(days=1))
     return list(p.collect_events())
 
 
@@ -136,7 +125,8 @@ def test_the_directory_registers_a_participant_and_deactivation_makes_them_inact
 
 def test_the_access_log_lists_invitations_redemptions_deactivations_and_recorded_reads() -> None:
     # Given a participant's history and then a journal read by the mentor
-    read = AccessRecord.record(UUID(int=51), PROGRAMME_ID, AccessAction.JOURNAL_READ, UUID(int=1), MENTOR, at(days=2))
+    journal = AccessAction.JOURNAL_READ
+    read = AccessRecord.record(UUID(int=51), PROGRAMME_ID, journal, UUID(int=1), MENTOR, given.at(days=2))
     entries = folded(AccessLogModel(), [*participant_history(), *read.collect_events()])["access_entry"]
     # Then one entry per access, with its action, actor and subject, and no name or e-mail
     assert [(e["position"], e["action"], e["actor_role"], e["subject_id"]) for e in entries] == [
