@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated
@@ -21,6 +22,7 @@ from domain.participant import Participant
 from domain.permissions import Action, may
 
 NoBody = Annotated[Empty, Depends(json_body(Empty))]
+STRONG_ETAG = re.compile(r'"([0-9]{1,18})"')
 
 
 def get_service(request: Request) -> MentoratService:
@@ -55,21 +57,22 @@ CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
 def parse_id(value: str) -> UUID:
-    """A path id; a malformed one is simply not found."""
+    """A path id in its one spelling (lower-case, dashed); any other spelling, or none, is simply not found."""
     try:
-        return UUID(value)
+        parsed = UUID(value)
     except ValueError:
         raise NotFound from None
+    if str(parsed) != value:  # `UUID()` also takes upper case, braces, `urn:uuid:` and no dashes
+        raise NotFound
+    return parsed
 
 
 def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The expected version of `If-Match: "<version>"`; `*` matches any; anything else never matches."""
     if if_match is None or if_match.strip() == "*":
         return None
-    value = if_match.strip()
-    if len(value) > 2 and value[0] == value[-1] == '"' and value[1:-1].isdigit():
-        return int(value[1:-1])
-    return -1
+    matched = STRONG_ETAG.fullmatch(if_match.strip())  # ASCII digits only: `"²"` is no version, never a 500
+    return int(matched[1]) if matched else -1
 
 
 ExpectedVersion = Annotated[int | None, Depends(if_match)]

@@ -1,9 +1,4 @@
-"""A dispute's lifecycle (R7, R8), once: the status each event of its mentorship leaves it in.
-
-open → settled (the parties' word) | reconciled (a dispute consultation whose outcome is `Outcome.RECONCILED`)
-| closed_by_end (the relationship ended while it was open). The aggregate, the journal and the summary
-all fold disputes with `next_status`; nothing else decides a dispute's status.
-"""
+"""A dispute's lifecycle (R7, R8), once: the aggregate, the journal and the summary all fold disputes here."""
 
 from __future__ import annotations
 
@@ -13,13 +8,15 @@ from uuid import UUID
 
 from domain.values import ConsultationTopic, Outcome
 
+# open -> settled (one party's word), reconciled (a dispute consultation whose outcome is Outcome.RECONCILED)
+#      or closed_by_end (the relationship ended while it was open); a closed dispute never changes again
 OPEN, SETTLED, RECONCILED, CLOSED_BY_END = "open", "settled", "reconciled", "closed_by_end"
 # Event class names, so this module needs no import of the aggregate (which imports it)
 RAISED, SETTLED_EVENT, CONSULTED, ENDED = "DisputeRaised", "DisputeSettled", "CoordinatorConsulted", "RelationshipEnded"
 
 
 def next_status(status: str | None, event: Any) -> str | None:
-    """The status a dispute has after an event of its mentorship, given its status before (None: not raised)."""
+    """A dispute's status after an event that concerns it (see `concerned`), given its status before (None: none)."""
     kind = type(event).__name__
     if kind == RAISED:
         return OPEN

@@ -63,7 +63,7 @@ def fingerprint(secret: bytes, body: bytes) -> str:
     """The body's keyed hash (a plain hash of a short text or a name could be guessed), JSON compared by value."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to compare by value: compared as bytes
         canonical = body
     return hmac.new(secret, b"body\0" + canonical, hashlib.sha256).hexdigest()
 

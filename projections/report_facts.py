@@ -66,21 +66,21 @@ class ReportModel(ReadModel):
         rows.preload(MENTORSHIPS, load_many(MENTORSHIPS, ids), [(i,) for i in ids])
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
-        """Fold one event."""
-        if isinstance(event, Programme.ProgrammeLaunched):
-            rows.put(
-                PROGRAMMES,
-                {"id": str(event.originator_id), "time_zone": event.time_zone, "meeting_min": event.meeting_minutes_min,
-                 "meeting_max": event.meeting_minutes_max},
-            )  # fmt: skip
-        elif isinstance(event, M.ConventionDrafted):
-            rows.put(MENTORSHIPS, _drafted_row(event))
-        elif isinstance(event, MENTORSHIP_EVENTS):
-            row = rows.require(MENTORSHIPS, str(event.originator_id))
-            _fold(row, event, position, rows)
+        """Fold one event with its handler; events without one change nothing."""
+        handler = HANDLERS.get(type(event))
+        if handler is not None:
+            handler(event, position, rows)
 
 
-def _drafted_row(event: M.ConventionDrafted) -> Row:
+def _launched(event: Programme.ProgrammeLaunched, position: int, rows: Rows) -> None:
+    rows.put(
+        PROGRAMMES,
+        {"id": str(event.originator_id), "time_zone": event.time_zone, "meeting_min": event.meeting_minutes_min,
+         "meeting_max": event.meeting_minutes_max},
+    )  # fmt: skip
+
+
+def _drafted(event: M.ConventionDrafted, position: int, rows: Rows) -> None:
     row: Row = dict.fromkeys(MENTORSHIPS.column_names)
     row.update(
         id=str(event.originator_id),
@@ -92,7 +92,7 @@ def _drafted_row(event: M.ConventionDrafted) -> Row:
         start_month=month_number(event.starts_on),
         agendas=[],
     )
-    return row
+    rows.put(MENTORSHIPS, row)
 
 
 def _withdrawn(row: Row, fact: Row, event: M.ConventionWithdrawn, rows: Rows) -> None:
@@ -159,7 +159,7 @@ def _objective_assessed(row: Row, fact: Row, event: M.ObjectiveAssessed, rows: R
 
 
 # One handler per event after the draft: it updates the mentorship's dates or fills in a dated fact
-HANDLERS: dict[type[Any], Callable[[Row, Row, Any, Rows], None]] = {
+FACT_HANDLERS: dict[type[Any], Callable[[Row, Row, Any, Rows], None]] = {
     M.ConventionWithdrawn: _withdrawn,
     M.ConventionSigned: _signed,
     M.RelationshipEnded: _ended,
@@ -175,17 +175,26 @@ HANDLERS: dict[type[Any], Callable[[Row, Row, Any, Rows], None]] = {
 }
 
 
-def _fold(row: Row, event: Any, position: int, rows: Rows) -> None:
+def _fold(event: Any, position: int, rows: Rows) -> None:
     """Apply one event after the draft: update the mentorship's dates or add a dated fact."""
+    row = rows.require(MENTORSHIPS, str(event.originator_id))
     fact: Row = dict.fromkeys(FACTS.column_names)
     fact.update(position=position, programme_id=row["programme_id"], mentorship_id=row["id"])
-    handler = HANDLERS.get(type(event))
+    handler = FACT_HANDLERS.get(type(event))
     if handler is not None:
         fact["on_date"] = local_day(event.occurred_at, row["time_zone"])
         handler(row, fact, event, rows)
     if fact["kind"] is not None:
         rows.put(FACTS, fact)
     rows.put(MENTORSHIPS, row)
+
+
+# The model's table; the draft's entry overrides the mentorship events' (it creates the row they fold into)
+HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = {
+    Programme.ProgrammeLaunched: _launched,
+    **dict.fromkeys(MENTORSHIP_EVENTS, _fold),
+    M.ConventionDrafted: _drafted,
+}
 
 
 class ReportSQLiteView(SQLiteReadView):

@@ -6,15 +6,12 @@ counts and the times of open meetings; what is relative to "today" is computed w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from domain.catalogue import MENTORSHIP_EVENTS
-from domain.mentorship import (
-    AWAITING,
-    Mentorship,
-)
+from domain.mentorship import AWAITING, Mentorship
 from domain.programme import Programme
 from domain.values import local_date
 from projections.dates import from_utc_text, local_day, whole_months
@@ -73,30 +70,22 @@ class SummaryModel(ReadModel):
         rows.preload(MENTORSHIPS, load_many(MENTORSHIPS, ids), [(i,) for i in ids])
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
-        """Fold one event."""
-        if isinstance(event, Programme.ProgrammeLaunched):
-            rows.put(PROGRAMMES, _programme_row(event))
-        elif isinstance(event, M.ConventionDrafted):
-            programme = rows.require(PROGRAMMES, str(event.programme_id))
-            rows.put(MENTORSHIPS, _drafted_row(event, position, programme))
-        elif isinstance(event, MENTORSHIP_EVENTS):
-            row = rows.require(MENTORSHIPS, str(event.originator_id))
-            fold(row, event)
-            row["version"] = event.originator_version
-            rows.put(MENTORSHIPS, row)
+        """Fold one event with its handler; events without one change nothing."""
+        handler = HANDLERS.get(type(event))
+        if handler is not None:
+            handler(event, position, rows)
 
 
-def _programme_row(event: Programme.ProgrammeLaunched) -> Row:
-    return {
-        "id": str(event.originator_id),
-        "time_zone": event.time_zone,
-        "meeting_min": event.meeting_minutes_min,
-        "meeting_max": event.meeting_minutes_max,
-        "thresholds": dict(event.thresholds),
-    }
+def _launched(event: Programme.ProgrammeLaunched, position: int, rows: Rows) -> None:
+    rows.put(
+        PROGRAMMES,
+        {"id": str(event.originator_id), "time_zone": event.time_zone, "meeting_min": event.meeting_minutes_min,
+         "meeting_max": event.meeting_minutes_max, "thresholds": dict(event.thresholds)},
+    )  # fmt: skip
 
 
-def _drafted_row(event: M.ConventionDrafted, position: int, programme: Row) -> Row:
+def _drafted(event: M.ConventionDrafted, position: int, rows: Rows) -> None:
+    programme = rows.require(PROGRAMMES, str(event.programme_id))
     row: Row = dict.fromkeys(MENTORSHIPS.column_names)
     row.update(dict.fromkeys(_COUNTS, 0))
     row.update(
@@ -121,7 +110,23 @@ def _drafted_row(event: M.ConventionDrafted, position: int, programme: Row) -> R
             "consulted": [],
         },
     )
-    return row
+    rows.put(MENTORSHIPS, row)
+
+
+def _later(event: Any, position: int, rows: Rows) -> None:
+    """An event after the draft: the summary's fold (`projections/summary_fold.py`) on its mentorship's row."""
+    row = rows.require(MENTORSHIPS, str(event.originator_id))
+    fold(row, event)
+    row["version"] = event.originator_version
+    rows.put(MENTORSHIPS, row)
+
+
+# The draft's entry comes after the mentorship events': it overrides theirs (it creates the row they fold into)
+HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = {
+    Programme.ProgrammeLaunched: _launched,
+    **dict.fromkeys(MENTORSHIP_EVENTS, _later),
+    M.ConventionDrafted: _drafted,
+}
 
 
 def summary(row: Row, now: datetime) -> dict[str, Any]:

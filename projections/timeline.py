@@ -5,6 +5,7 @@ Type, times, actor, version and position only: never a field of the event's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from domain.catalogue import SECTION_2_EVENTS
@@ -31,21 +32,31 @@ class TimelineModel(ReadModel):
     tables: ClassVar[tuple[Table, ...]] = (ENTRIES,)
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
-        """Add one entry per event of section 2."""
-        if isinstance(event, SECTION_2_EVENTS):
-            rows.put(
-                ENTRIES,
-                {
-                    "position": position,
-                    "aggregate_id": str(event.originator_id),
-                    "version": event.originator_version,
-                    "type": type(event).__name__,
-                    "occurred_at": utc_text(event.occurred_at),
-                    "recorded_at": utc_text(event.timestamp),
-                    "actor_id": None if event.actor_id is None else str(event.actor_id),
-                    "actor_role": event.actor_role,
-                },
-            )
+        """Add one entry per event of section 2; any other event (a credential's, an access record) adds none."""
+        handler = HANDLERS.get(type(event))
+        if handler is not None:
+            handler(event, position, rows)
+
+
+def _entry(event: Any, position: int, rows: Rows) -> None:
+    """Who did what kind of thing and when: nothing of the event's own fields."""
+    rows.put(
+        ENTRIES,
+        {
+            "position": position,
+            "aggregate_id": str(event.originator_id),
+            "version": event.originator_version,
+            "type": type(event).__name__,
+            "occurred_at": utc_text(event.occurred_at),
+            "recorded_at": utc_text(event.timestamp),
+            "actor_id": None if event.actor_id is None else str(event.actor_id),
+            "actor_role": event.actor_role,
+        },
+    )
+
+
+# Every event of section 2 gets the same entry
+HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = dict.fromkeys(SECTION_2_EVENTS, _entry)
 
 
 def history(view: Any, aggregate_id: str) -> list[Row]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from application.ports import Ports
@@ -27,3 +28,8 @@ class FakeClock:
 def ports(clock: FakeClock, token_days: int = 30) -> Ports:
     """Ports with the fake clock and the real id and secret sources."""
     return Ports(clock=clock, token_ttl=timedelta(days=token_days))
+
+
+def fuzz_examples(default: int) -> int:
+    """How many generated cases a property test runs: `MENTORAT_FUZZ_EXAMPLES` (`make fuzz`), else `default`."""
+    return int(os.environ.get("MENTORAT_FUZZ_EXAMPLES", str(default)))

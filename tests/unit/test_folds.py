@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
+
+import pytest
 
 from domain.access_record import AccessAction, AccessRecord
 from domain.mentorship import Mentorship
@@ -137,3 +140,58 @@ def test_the_access_log_lists_invitations_redemptions_deactivations_and_recorded
     ]
     assert all(entry["programme_id"] == str(PROGRAMME_ID) for entry in entries)
     assert "Ana" not in repr(entries) and "ana@example.org" not in repr(entries)
+
+
+def test_the_timeline_entry_of_each_participant_event_is_who_did_what_kind_of_thing_and_when() -> None:
+    # Given a participant's history, When the timeline folds it
+    entries = folded(TimelineModel(), participant_history())["timeline_entry"]
+    # Then each event is one entry with its type, times, actor and version: no name, e-mail or code
+    coordinator, mentee = str(COORDINATOR.id), str(MENTEE_ID)
+    day_1, hour_1 = "2026-01-05T15:00:00.000000+00:00", "2026-01-05T16:00:00.000000+00:00"
+    day_2 = "2026-01-06T15:00:00.000000+00:00"
+    assert entries == [
+        {"position": 1, "aggregate_id": mentee, "version": 1, "type": "ParticipantRegistered",
+         "occurred_at": day_1, "recorded_at": day_1, "actor_id": coordinator, "actor_role": "coordinator"},
+        {"position": 2, "aggregate_id": mentee, "version": 2, "type": "InvitationIssued",
+         "occurred_at": day_1, "recorded_at": day_1, "actor_id": coordinator, "actor_role": "coordinator"},
+        {"position": 3, "aggregate_id": mentee, "version": 3, "type": "InvitationRedeemed",
+         "occurred_at": hour_1, "recorded_at": hour_1, "actor_id": mentee, "actor_role": "mentee"},
+        {"position": 4, "aggregate_id": mentee, "version": 4, "type": "ParticipantDeactivated",
+         "occurred_at": day_2, "recorded_at": day_2, "actor_id": coordinator, "actor_role": "coordinator"},
+    ]  # fmt: skip
+
+
+def test_the_summary_keeps_each_programmes_time_zone_meeting_target_and_thresholds() -> None:
+    # Given a programme launched with the default thresholds, When the summary folds its launch
+    rows = folded(SummaryModel(), programme())["summary_programme"]
+    # Then one row holds what its mentorships' rows and the worklist need
+    assert rows == [{
+        "id": str(PROGRAMME_ID), "time_zone": TZ, "meeting_min": 60, "meeting_max": 90,
+        "thresholds": {"awaiting_signatures_days": 14, "cancellations_in_a_row": 2, "ends_within_days": 30,
+                       "low_satisfaction_max": 2, "no_meeting_days": 45, "outcome_missing_days": 2},
+    }]  # fmt: skip
+
+
+def journal_read() -> list[Any]:
+    """The mentor read a mentorship's journal (an access record, no mentorship or participant event)."""
+    read = AccessRecord.record(UUID(int=51), PROGRAMME_ID, AccessAction.JOURNAL_READ, UUID(int=1), MENTOR, T0)
+    return list(read.collect_events())
+
+
+@pytest.mark.parametrize(
+    ("model", "ignored"),
+    [
+        (SummaryModel(), lambda: participant_history() + journal_read()),
+        (ReportModel(), lambda: participant_history() + journal_read()),
+        (TimelineModel(), journal_read),
+        (DirectoryModel(), lambda: programme() + a_whole_relationship() + journal_read()),
+        (AccessLogModel(), lambda: programme() + a_whole_relationship()),
+    ],
+    ids=["summary", "report", "timeline", "directory", "access_log"],
+)
+def test_a_model_ignores_the_events_it_does_not_use(model: ReadModel, ignored: Callable[[], list[Any]]) -> None:
+    # Given events of aggregates a model does not read, When it folds them, Then it writes no row at all
+    rows = Rows(lambda table, key: None)
+    for position, event in enumerate(ignored(), start=1):
+        model.apply(event, position, rows)
+    assert rows.changes() == []
