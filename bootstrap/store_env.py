@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
 from bootstrap.settings import Settings
+from infrastructure.private_files import private_directory, private_file
 
 SQLITE_FILE = "mentorat.sqlite3"
 KEYS_FILE = "keys.sqlite3"  # the data keys, beside the events but in a file of their own
@@ -66,7 +67,8 @@ def store_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing environment for the configured store; its mapper seals confidential fields."""
     if settings.database_url:
         return {**postgres_env(settings.database_url, settings), **PINNED}
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
+    private_file(settings.data_dir / SQLITE_FILE)  # its -wal and -shm files take the database file's mode
     return {
         **PINNED,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",

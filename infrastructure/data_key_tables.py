@@ -8,7 +8,6 @@ not against forensics of the disk (VACUUM zeroes neither the freed space nor the
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -19,6 +18,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from infrastructure.data_keys import KeyStoreError, StoredKey
+from infrastructure.private_files import private_file
 
 TABLE = "data_keys"  # named in full in the SQLite statements
 COLUMNS = "person_id {id} PRIMARY KEY, wrapped {blob}, master_id TEXT"
@@ -28,8 +28,7 @@ class SQLiteKeyTable:
     """Wrapped keys in a SQLite file (owner-only), one connection shared by the process's threads."""
 
     def __init__(self, path: Path, busy_seconds: float = 10.0) -> None:
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # its WAL inherits the mode
+        private_file(path)  # owner-only; its WAL inherits the mode
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(path, timeout=busy_seconds, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from infrastructure.audit.chain_sql import LAST_CHECKPOINT, LINK_AT, RECORD_CHEC
 from infrastructure.audit.checkpoint_format import FORMAT, CheckpointRefused, Written, signed_message
 from infrastructure.audit.signing_key import fingerprint
 from infrastructure.audit.store import AuditStore
+from infrastructure.private_files import OWNER_ONLY_DIRECTORY, OWNER_ONLY_FILE
 from infrastructure.times import micros
 
 PAGE = 50_000
@@ -72,10 +74,10 @@ def write_checkpoint(
     from infrastructure.audit.verify import Verification  # not at the top: verify's findings import this module
 
     digest, count, head = hashlib.sha256(), 0, None
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
     with store.reading() as cursor:
         after = None if full else continued_from(cursor, store)
-        out = path.open("xb")
+        out = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE), "wb")
         try:
             with out:
 

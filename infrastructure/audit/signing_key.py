@@ -35,7 +35,7 @@ def public_path(private: Path) -> Path:
 
 def generate(path: Path) -> None:
     """Write a new key (owner-only) and its public half; a key another process wrote first wins."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
@@ -48,7 +48,8 @@ def generate(path: Path) -> None:
         return
     finally:
         draft.unlink()
-    public_path(path).write_bytes(public_pem(key.public_key()))
+    with os.fdopen(os.open(public_path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as public:
+        public.write(public_pem(key.public_key()))  # owner-only like every file of the data directory
 
 
 def public_pem(key: Ed25519PublicKey) -> bytes:
