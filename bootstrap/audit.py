@@ -1,12 +1,17 @@
-"""The audit duties: the configured store and signing key, and the background sealing and checkpoints.
+"""The audit duties: the configured store and signing key, the operator's sealing, the periodic checkpoints.
 
-Every tick the duty chains events a foreign writer left unchained (an older release during an upgrade);
-once `MENTORAT_CHECKPOINT_MINUTES` have passed since the last recorded checkpoint (or since this
-process started, on a store that has none), it writes a signed checkpoint to the checkpoint directory.
-A failure is logged by its type and retried at the next tick; nothing here can stop the projectors. A
-refused checkpoint (the chain no longer continues the last one, or does not verify) is logged by its type
-and position only, and refused again (and logged) at every tick: only an operator's
-`mentorat audit checkpoint --full` starts a new series.
+Nothing here chains an event silently. When the duty starts it counts the stored events without a chain link
+(written by someone else: an older release, a restore, a manual insert) and, if there are any, logs one warning
+line with their number, never their content; the process keeps serving so that the operator can investigate
+(`mentorat audit verify` names them) and, for a store written before the chain existed, seal them explicitly
+(`mentorat audit seal --yes`, recorded as an event).
+
+Once `MENTORAT_CHECKPOINT_MINUTES` have passed since the last recorded checkpoint (or since this process
+started, on a store that has none), the duty writes a signed checkpoint to the checkpoint directory,
+continuing from the newest signed one there. A failure is logged by its type and retried at the next
+tick; nothing here can stop the projectors. A refused checkpoint (the chain no longer matches the newest
+signed one, or does not verify) is logged by its type and position only, and refused again (and logged)
+at every tick: only an operator's `mentorat audit checkpoint --full` starts a new series.
 
 The signing key: on the embedded store it is generated once in the data directory (owner-only) when
 absent; on PostgreSQL it must be given (`MENTORAT_AUDIT_KEY_FILE`), since every process signs with it.
@@ -25,14 +30,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from application.mentorat import CommandResult
+from application.store_sealing import HistorySealing
+from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import store_env
-from infrastructure.audit.chain_sql import LOWEST, events_after, head
 from infrastructure.audit.checkpoint_format import CheckpointRefused, checkpoint_file
 from infrastructure.audit.checkpoint_writer import last_checkpoint_at, write_checkpoint
-from infrastructure.audit.sealing import seal
+from infrastructure.audit.findings import Finding
+from infrastructure.audit.sealing import unchained
 from infrastructure.audit.signing_key import KEY_FILE, MissingKey, generate, read_signing_key
 from infrastructure.audit.store import AuditStore, audit_store
+from infrastructure.audit.verify import Verification
 from infrastructure.postgres import ensure_schema, startup_lock
 
 log = logging.getLogger("mentorat.audit")
@@ -60,7 +69,7 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
 
 @contextmanager
 def opened(settings: Settings, *, start: bool = False) -> Iterator[AuditStore]:
-    """The configured store for the audit commands: as is, or started (tables created, unchained tail sealed)."""
+    """The configured store for the audit commands: as is, or started (its tables created; nothing is chained)."""
     env = store_env(settings)
     if start:
         ensure_schema(env)
@@ -74,22 +83,50 @@ def opened(settings: Settings, *, start: bool = False) -> Iterator[AuditStore]:
         factory.close()
 
 
-def unchained_tail(store: AuditStore) -> bool:
-    """Whether events are stored after the chain's head (read only: no lock taken when there are none)."""
+class NotIntact(RuntimeError):
+    """The history does not verify (other than events without a link): nothing is sealed."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.kind)
+        self.finding = finding
+
+
+def warn_unchained(store: AuditStore) -> int:
+    """Log one warning line if stored events have no chain link (their number only); how many there are."""
     with store.reading() as cursor:
-        top = head(cursor, store.dialect)
-        return bool(events_after(cursor, store.dialect, LOWEST if top is None else top.position, 1))
+        found = unchained(cursor, store.dialect)
+    if found is not None:
+        log.warning("the stored history holds %d events without a chain link: run mentorat audit verify", found.count)
+    return 0 if found is None else found.count
+
+
+def seal_store(settings: Settings) -> CommandResult | None:
+    """The operator's sealing: chain the events stored without a link and record it (None: nothing to seal).
+
+    The history is verified first, going past the unchained events: any other finding raises `NotIntact`.
+    """
+    service = build_service(settings, with_keys=False)  # the sealing event holds no confidential field
+    try:
+        store = audit_store(service.store.recorder)
+        with store.reading() as cursor:
+            report = Verification(cursor, store.dialect, None, datetime.now(UTC), 20_000, skip_unchained=True).run()
+            found = unchained(cursor, store.dialect)
+        if report.failure is not None:
+            raise NotIntact(report.failure)
+        return None if found is None else HistorySealing(service.store, service.ports).seal(found)
+    finally:
+        service.close()
 
 
 def tick(store: AuditStore, settings: Settings, started: datetime, now: datetime) -> None:
-    """Seal the unchained tail, then write a checkpoint if one is due."""
-    if unchained_tail(store):
-        log.info("sealed %d unchained events", seal(store))
+    """Write a checkpoint if one is due (continuing from the newest signed one in the checkpoint directory)."""
     if settings.checkpoint_minutes <= 0:
         return
-    due = (last_checkpoint_at(store) or started) + timedelta(minutes=settings.checkpoint_minutes)
+    last = last_checkpoint_at(store)  # the table only times the writer: a row dated in the future is ignored
+    due = (last if last is not None and last <= now else started) + timedelta(minutes=settings.checkpoint_minutes)
     if now >= due:
-        written = write_checkpoint(store, signing_key(settings), checkpoint_file(settings.checkpoints_path, now), now)
+        directory = settings.checkpoints_path
+        written = write_checkpoint(store, signing_key(settings), checkpoint_file(directory, now), now)
         log.info("checkpoint %s: %d events through position %s", written.path.name, written.events, written.head)
 
 
@@ -101,6 +138,10 @@ def run_periodically(
     started = now()
     interval = min(TICK_SECONDS, settings.checkpoint_minutes * 60 or TICK_SECONDS)
     warned = False
+    try:
+        warn_unchained(store)
+    except Exception as error:  # logged by type only
+        log.warning("could not count the events without a chain link (%s)", type(error).__name__)
     while not stop.wait(interval):
         try:
             tick(store, settings, started, now())
@@ -119,7 +160,7 @@ def run_periodically(
 
 
 class AuditDuties:
-    """The periodic sealing and checkpoints of one store, in a background thread of the serving process."""
+    """The unchained-events warning and the periodic checkpoints of one store, in a background thread."""
 
     def __init__(self, recorder: ApplicationRecorder, settings: Settings) -> None:
         self.store = audit_store(recorder)

@@ -1,13 +1,16 @@
 """`mentorat audit verify|checkpoint|seal|public-key|export`: parse, call `api.audit`, print.
 
-Exit status: 0 the history verified; 1 it did not (or the mentorship is unknown, or a checkpoint was refused:
-the chain does not continue the last checkpoint, or does not verify); 2 a usage or key problem; 3 a checkpoint
-file is malformed or its signature does not verify with the public key.
+Exit status: 0 the history verified (sealed ranges are reported, not failed); 1 it did not (an event without its
+chain link included, whatever its age), or the mentorship is unknown, or a checkpoint was refused (the chain no
+longer matches the newest signed checkpoint, or does not verify), or sealing found the history altered; 2 a usage
+or key problem (a signing key others can read, `seal` without `--yes` and no terminal); 3 a checkpoint file is
+malformed or its signature does not verify with the public key.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,9 +18,8 @@ from uuid import UUID
 
 import typer
 
-from bootstrap.audit import opened, signing_key
+from bootstrap.audit import NotIntact, opened, seal_store, signing_key
 from bootstrap.settings import Settings
-from infrastructure.audit.chain_sql import head
 from infrastructure.audit.checkpoint_format import BadCheckpoint, CheckpointRefused, checkpoint_file
 from infrastructure.audit.checkpoint_reader import read_checkpoints
 from infrastructure.audit.checkpoint_writer import write_checkpoint
@@ -48,8 +50,12 @@ def show(report: Report) -> None:
     else:
         head_text = "empty" if report.head is None else f"head {report.head.position} {report.head.hash.hex()}"
         typer.echo(f"intact: {report.events} events ({head_text})")
-    for finding in report.unsealed:
-        typer.echo(f"reported, not failed: {say(finding)}")
+    for sealed in report.sealed_ranges:
+        typer.echo(
+            f"sealed by the {sealed['actor_role'] or '(unknown)'} at {sealed['sealed_at'] or '(unknown)'}: "
+            f"{sealed['count']} events without a chain link at positions {sealed['first_position']} to "
+            f"{sealed['last_position']} (recorded at position {sealed['position']})"
+        )
     if report.checkpoints is not None:
         typer.echo(f"checkpoints: {report.checkpoints.blocks} blocks, key {report.checkpoints.key}")
 
@@ -74,7 +80,7 @@ def verify_command(
         raise typer.Exit(3) from None
     with opened(Settings()) as store:
         if not store.has_chain():
-            typer.echo("error: this store has no chain yet: run `mentorat audit seal`", err=True)
+            typer.echo("error: this store has no chain yet: run `mentorat audit seal --yes`", err=True)
             raise typer.Exit(1)
         report = verify(store, index, datetime.now(UTC))
     if as_json:
@@ -91,12 +97,12 @@ def checkpoint_command(
         bool,
         typer.Option(
             "--full",
-            help="Cover the whole chain, not only since the last; also signs a chain that no longer continues it.",
+            help="Start again from the first event (also when the chain no longer matches the last signed checkpoint).",
         ),
     ] = False,
     as_json: JSON = False,
 ) -> None:
-    """Write a signed checkpoint of the chain since the last one."""
+    """Write a signed checkpoint continuing the newest signed one (in the checkpoint directory or --out's)."""
     settings, now = Settings(), datetime.now(UTC)
     try:
         key = signing_key(settings)
@@ -106,12 +112,17 @@ def checkpoint_command(
     with opened(settings, start=True) as store:
         try:
             target = out or checkpoint_file(settings.checkpoints_path, now)
-            written = write_checkpoint(store, key, target, now, full=full)
+            written = write_checkpoint(store, key, target, now, full=full, directories=[settings.checkpoints_path])
         except FileExistsError:
             typer.echo("error: the output file exists (checkpoints are never overwritten)", err=True)
             raise typer.Exit(2) from None
         except CheckpointRefused as error:
-            refused = {"refused": str(error), "position": error.position}
+            refused = {
+                "refused": str(error),
+                "aggregate_id": error.aggregate_id,
+                "version": error.version,
+                "position": error.position,
+            }
             typer.echo(json.dumps(refused) if as_json else f"error: {error}", err=not as_json)
             raise typer.Exit(1) from None
     summary = {"path": str(written.path), "after": written.after, "head": written.head, "events": written.events}
@@ -119,12 +130,35 @@ def checkpoint_command(
 
 
 @audit.command("seal")
-def seal_command(as_json: JSON = False) -> None:
-    """Chain every stored event that has no chain entry yet (a store written before the chain existed)."""
-    with opened(Settings(), start=True) as store, store.reading() as cursor:  # starting seals the unchained tail
-        top = head(cursor, store.dialect)
-    position = None if top is None else top.position
-    typer.echo(json.dumps({"head": position}) if as_json else f"sealed through position {position}")
+def seal_command(
+    yes: Annotated[bool, typer.Option("--yes", help="Seal without asking (required without a terminal).")] = False,
+    as_json: JSON = False,
+) -> None:
+    """Chain the stored events that have no chain link (a store written before the chain existed), as the operator.
+
+    Recorded as an event (who sealed which range); `verify` then reports the range as sealed.
+    """
+    if not yes:
+        if not sys.stdin.isatty():
+            typer.echo("error: sealing adopts events nobody vouched for: confirm with --yes", err=True)
+            raise typer.Exit(2)
+        if not typer.confirm("Chain every stored event that has no chain link, as the operator?"):
+            raise typer.Exit(2)
+    try:
+        result = seal_store(Settings())
+    except NotIntact as error:
+        typer.echo(f"error: nothing sealed, the history does not verify: {say(error.finding)}", err=True)
+        raise typer.Exit(1) from None
+    if result is None:
+        typer.echo(json.dumps({"sealed": None}) if as_json else "nothing to seal: every event has its chain link")
+        return
+    summary = {**result.data, "position": result.position}
+    typer.echo(
+        json.dumps({"sealed": summary})
+        if as_json
+        else f"sealed {summary['count']} events at positions {summary['first_position']} to "
+        f"{summary['last_position']} (recorded at position {result.position})"
+    )
 
 
 @audit.command("public-key")

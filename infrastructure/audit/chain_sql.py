@@ -26,7 +26,11 @@ HEAD_AND_LAST = (  # PostgreSQL, one round trip inside the insert's table lock
 EVENTS_AFTER = (
     "SELECT {pos}, originator_id, originator_version, topic, state FROM {events} WHERE {pos} > ? ORDER BY {pos} LIMIT ?"
 )
-EVENTS_BETWEEN = "SELECT 1 FROM {events} WHERE {pos} > ? AND {pos} < ? LIMIT 1"
+UNCHAINED = (
+    "SELECT count(*), min(e.{pos}), max(e.{pos}) FROM {events} e WHERE e.{pos} < ? "
+    "AND NOT EXISTS (SELECT 1 FROM {chain} c WHERE c.position = e.{pos})"
+)
+DELETE_LINKS_FROM = "DELETE FROM {chain} WHERE position >= ? AND position < ?"
 LINKS_AFTER = "SELECT {links} FROM {chain} WHERE position > ? ORDER BY position LIMIT ?"
 LINKS_OF_AGGREGATE = "SELECT {links} FROM {chain} WHERE originator_id = ? ORDER BY position"
 EVENTS_OF_AGGREGATE = (
@@ -179,12 +183,6 @@ def events_after(cursor: Cursor, dialect: Dialect, position: int, limit: int) ->
     """Stored events after a position, in position order."""
     cursor.execute(dialect.q(EVENTS_AFTER), (position, limit))
     return [stored(row) for row in cursor.fetchall()]
-
-
-def any_event_between(cursor: Cursor, dialect: Dialect, after: int, before: int) -> bool:
-    """Whether an event is stored strictly between two positions."""
-    cursor.execute(dialect.q(EVENTS_BETWEEN), (after, before))
-    return bool(cursor.fetchall())
 
 
 def insert_links(cursor: Cursor, dialect: Dialect, links: Sequence[Link]) -> None:

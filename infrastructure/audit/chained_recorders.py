@@ -1,4 +1,8 @@
-"""The library's application recorders, chaining every event they insert inside the insert's own transaction."""
+"""The library's application recorders, chaining every event they insert inside the insert's own transaction.
+
+Starting a recorder creates the chain's tables and chains nothing: an event stored by someone else stays
+unchained (`verify` names it) until the operator seals it (`mentorat audit seal --yes`).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,8 @@ from psycopg.rows import DictRow, tuple_row
 
 from infrastructure.audit.chain import Stored, canonical_id
 from infrastructure.audit.chain_sql import Dialect
-from infrastructure.audit.sealing import link_inserted, seal
-from infrastructure.audit.store import audit_store, dialect_of
+from infrastructure.audit.sealing import link_inserted
+from infrastructure.audit.store import dialect_of
 
 
 def inserted(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> list[Stored]:
@@ -29,7 +33,7 @@ def inserted(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> list[S
 
 
 class SQLiteChainedRecorder(SQLiteApplicationRecorder):
-    """The embedded store's recorder; its tables include the chain, and start-up seals an unchained tail."""
+    """The embedded store's recorder; its tables include the chain."""
 
     @cached_property
     def chain_dialect(self) -> Dialect:
@@ -39,16 +43,12 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.chain_dialect.create_statements()]
 
-    def create_table(self) -> None:
-        super().create_table()
-        seal(audit_store(self))
-
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         if ids:
-            link_inserted(c, self.chain_dialect, inserted(stored_events, ids))
+            link_inserted(c, self.chain_dialect, inserted(stored_events, ids), **kwargs)
         return ids
 
 
@@ -60,10 +60,6 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         self.chain_dialect = dialect_of(self)
         self.sql_create_statements += self.chain_dialect.create_statements()
 
-    def create_table(self) -> None:
-        super().create_table()
-        seal(audit_store(self))
-
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -71,7 +67,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         try:
             if ids:
                 with curs.connection.cursor(row_factory=tuple_row) as chain:
-                    link_inserted(chain, self.chain_dialect, inserted(stored_events, ids))
+                    link_inserted(chain, self.chain_dialect, inserted(stored_events, ids), **kwargs)
                 self._complete_insert(curs, ids, **kwargs)
         except Exception:
             # The library catches what this hook raises and re-raises it only after its transaction

@@ -15,15 +15,25 @@ class BadCheckpoint(ValueError):
 
 
 class CheckpointRefused(RuntimeError):
-    """The chain does not continue what was last signed, or does not verify: nothing is signed.
+    """The chain does not match the newest signed checkpoint, or does not verify: nothing is signed.
 
-    Its message names kinds and positions only (never an event's content).
+    Its message names the first event that differs by aggregate id, version and position (never its content).
     """
 
-    def __init__(self, position: int, reason: str, *, rewritten: bool = False) -> None:
-        hint = " (only an explicit --full signs the chain as it now stands)" if rewritten else ""
-        super().__init__(f"checkpoint refused: {reason} at position {position}{hint}")
+    def __init__(
+        self,
+        position: int,
+        reason: str,
+        *,
+        aggregate_id: str | None = None,
+        version: int | None = None,
+        rewritten: bool = False,
+    ) -> None:
+        hint = " (only an explicit --full starts again from the first event)" if rewritten else ""
+        who = f"aggregate {aggregate_id or '(unknown)'} version {'(unknown)' if version is None else version} "
+        super().__init__(f"checkpoint refused: {reason}: {who}at position {position}{hint}")
         self.position, self.reason = position, reason
+        self.aggregate_id, self.version = aggregate_id, version
 
 
 class Mark(NamedTuple):

@@ -5,11 +5,14 @@ a header (format, time, key fingerprint, the previous checkpoint's head it conti
 `[position, aggregate id, version, hash]` per chained event it covers, a line naming its head and count,
 then the signature of the SHA-256 of those lines' exact bytes. A file may hold several blocks.
 
-Nothing is signed on the chain table's word: the links a checkpoint lists are recomputed from the stored
-events by verification's own pass, after the last checkpoint's head (or from the start with `full`). When
-the chain no longer holds that head's hash (the chain was rewritten or truncated since it was signed), or a
-recomputed link differs from the chain, the checkpoint is refused; only an operator's explicit `full`
-signs a chain that no longer continues the last checkpoint.
+A checkpoint continues from the newest signed block found in the checkpoint directories whose signature
+verifies with the signing key's public half, never from a database table (the `mentorat_checkpoints` rows
+only time the periodic writer). Nothing is signed on the chain table's word either: verification's own pass
+recomputes the links from the stored events, from that block's anchor on, checks each against what the block
+signed, then lists the events after its head. If the stored chain no longer matches the signed block (a hash
+differs at a position it lists, an event it covers is gone, an event it does not list appeared in its range)
+or a recomputed link differs from the chain, the checkpoint is refused, naming the first event that differs;
+only an operator's explicit `full` starts again from the first event.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,33 +30,37 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infrastructure.audit.chain import Link, display_id
 from infrastructure.audit.chain_sql import LAST_CHECKPOINT, LINK_AT, RECORD_CHECKPOINT, Cursor, link
-from infrastructure.audit.checkpoint_format import FORMAT, CheckpointRefused, Written, signed_message
+from infrastructure.audit.checkpoint_format import FORMAT, CheckpointRefused, Mark, Written, signed_message
+from infrastructure.audit.checkpoint_reader import Block, newest_signed
+from infrastructure.audit.findings import Finding
 from infrastructure.audit.signing_key import fingerprint
 from infrastructure.audit.store import AuditStore
+from infrastructure.audit.verify import Verification
 from infrastructure.private_files import OWNER_ONLY_DIRECTORY, OWNER_ONLY_FILE
 from infrastructure.times import micros
 
 PAGE = 50_000
 
 
-def continued_from(cursor: Cursor, store: AuditStore) -> Link | None:
-    """The chain entry at the last recorded checkpoint's head (None: no checkpoint yet).
+def anchored(cursor: Cursor, store: AuditStore, block: Block) -> Link | None:
+    """Where the pass over a signed block starts: after its anchor, once the chain still holds the anchor's hash.
 
-    `CheckpointRefused` when the chain no longer holds the hash that checkpoint signed there.
+    `CheckpointRefused` naming the anchor's position when the chain lost it or holds another hash there.
     """
-    cursor.execute(store.dialect.q(LAST_CHECKPOINT), ())
-    rows = cursor.fetchall()
-    if not rows:
+    if block.after is None:
         return None
-    position, digest = int(rows[0][0]), bytes(rows[0][1])
+    position = block.after.position
     cursor.execute(store.dialect.q(LINK_AT), (position,))
     held = cursor.fetchall()
-    if not held or link(held[0]).hash != digest:
-        reason = (
-            "the chain's hash differs from the signed head" if held else "the chain no longer holds the signed head"
+    if not held:
+        raise CheckpointRefused(position, f"the chain no longer holds what {block.source.name} signed", rewritten=True)
+    entry = link(held[0])
+    if entry.hash != block.after.hash:
+        reason = f"the chain's hash differs from what {block.source.name} signed"
+        raise CheckpointRefused(
+            position, reason, aggregate_id=display_id(entry.originator_id), version=entry.version, rewritten=True
         )
-        raise CheckpointRefused(position, reason, rewritten=True)
-    return link(held[0])
+    return entry
 
 
 def last_checkpoint_at(store: AuditStore) -> datetime | None:
@@ -64,19 +72,26 @@ def last_checkpoint_at(store: AuditStore) -> datetime | None:
 
 
 def write_checkpoint(
-    store: AuditStore, key: Ed25519PrivateKey, path: Path, now: datetime, *, full: bool = False
+    store: AuditStore,
+    key: Ed25519PrivateKey,
+    path: Path,
+    now: datetime,
+    *,
+    full: bool = False,
+    directories: Iterable[Path] = (),
 ) -> Written:
-    """Write a checkpoint of what was chained since the last one (or since the start) to a new file.
+    """Write a checkpoint of what was chained since the newest signed one (or since the start) to a new file.
 
-    The links are recomputed from the stored events (verification's pass); `CheckpointRefused` if the chain
-    does not continue the last checkpoint (unless `full`) or does not verify, and then no file is left.
+    The newest signed block is looked for in `directories` and the new file's own directory (none found, or
+    `full`: from the first event). The links are recomputed from the stored events (verification's pass);
+    `CheckpointRefused` if the chain no longer matches that block or does not verify, and then no file is left.
     """
-    from infrastructure.audit.verify import Verification  # not at the top: verify's findings import this module
-
     digest, count, head = hashlib.sha256(), 0, None
     path.parent.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
+    block = None if full else newest_signed([*directories, path.parent], key.public_key())
     with store.reading() as cursor:
-        after = None if full else continued_from(cursor, store)
+        start = None if block is None else anchored(cursor, store, block)
+        after = None if block is None else block.head
         out = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE), "wb")
         try:
             with out:
@@ -94,14 +109,16 @@ def write_checkpoint(
                         "after": None if after is None else {"position": after.position, "hash": after.hash.hex()},
                     }
                 )
-                walk = Verification(cursor, store.dialect, None, now, PAGE, start=after)
+                index = None if block is None else block.index()
+                walk = Verification(cursor, store.dialect, index, now, PAGE, start=start)
+                signed = None if after is None else after.position
                 for entry in walk.verified():
+                    if signed is not None and entry.position <= signed:
+                        continue  # checked against the signed block, not signed again
                     emit([entry.position, display_id(entry.originator_id), entry.version, entry.hash.hex()])
                     count, head = count + 1, entry
-                failure = walk.report.failure
-                if failure is not None:
-                    raise CheckpointRefused(failure.position, f"the chain does not verify ({failure.kind})")
-                top = head or after
+                refuse(walk.report.failure, block)
+                top: Link | Mark | None = head or after
                 summary = None if top is None else {"position": top.position, "hash": top.hash.hex()}
                 emit({"head": summary, "events": count})
                 signature = key.sign(signed_message(digest.digest()))
@@ -113,3 +130,18 @@ def write_checkpoint(
         with store.writing() as cursor:
             cursor.execute(store.dialect.q(RECORD_CHECKPOINT), (micros(now), top.position, top.hash, count))
     return Written(path, None if after is None else after.position, None if top is None else top.position, count)
+
+
+def refuse(failure: Finding | None, block: Block | None) -> None:
+    """`CheckpointRefused` naming the first event that differs from the signed block, or that does not verify."""
+    if failure is None:
+        return
+    inside = block is not None and (block.head is None or failure.position <= block.head.position)
+    if inside and block is not None:
+        reason = f"the stored chain differs from what {block.source.name} signed ({failure.kind})"
+    else:
+        reason = f"the chain does not verify ({failure.kind})"
+    named = failure.as_dict()
+    raise CheckpointRefused(
+        failure.position, reason, aggregate_id=named["aggregate_id"], version=failure.version, rewritten=inside
+    )

@@ -1,4 +1,4 @@
-"""What a verification reports: the first event it names, and the unsealed tail it only mentions."""
+"""What a verification reports: the first event it names, and the ranges the operator sealed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from infrastructure.audit.checkpoint_reader import CheckpointIndex, describe
 class Finding:
     """One event the verification names, and why."""
 
-    kind: str  # altered, removed, reordered, inserted, unsealed
+    kind: str  # altered, removed, reordered, inserted, unchained
     position: int
     aggregate_id: str | None
     version: int | None
@@ -37,7 +37,8 @@ class Report:
 
     events: int = 0
     head: Link | None = None
-    unsealed: list[Finding] = field(default_factory=list)
+    sealed_ranges: list[dict[str, Any]] = field(default_factory=list)  # the operator's `HistorySealed` events
+    unchained: list[Finding] = field(default_factory=list)  # only when asked to go past them (before sealing)
     failure: Finding | None = None
     checkpoints: CheckpointIndex | None = None
 
@@ -52,7 +53,7 @@ class Report:
             "intact": self.intact,
             "events": self.events,
             "head": None if self.head is None else {"position": self.head.position, "hash": self.head.hash.hex()},
-            "unsealed": [finding.as_dict() for finding in self.unsealed],
+            "sealed_ranges": self.sealed_ranges,
             "first_bad": None if self.failure is None else self.failure.as_dict(),
             "checkpoints": None if self.checkpoints is None else describe(self.checkpoints),
         }

@@ -1,28 +1,35 @@
-"""Chaining stored events: inside each insert's own transaction, and in bulk for a store's unchained tail.
+"""Chaining stored events: inside each insert's own transaction, and the operator's explicit sealing.
 
 Both run while the writer holds the store's write lock (PostgreSQL's table lock on the events, SQLite's
 single writer), so the head they extend is the last committed link and positions commit in order.
+
+Nothing is ever chained silently: an insert links its own events after the chain's head and leaves any
+event it did not write (a foreign writer's row) without a link, `unchained`, for `verify` to name. Only
+`mentorat audit seal --yes` chains such events, in the transaction that stores its `HistorySealed` event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from application.store_sealing import SEAL_UNCHAINED, UnchainedRange
 from infrastructure.audit.chain import Linker, Stored
 from infrastructure.audit.chain_sql import (
+    DELETE_LINKS_FROM,
     LOWEST,
+    UNCHAINED,
     Cursor,
     Dialect,
-    any_event_between,
     events_after,
     head,
     head_and_last,
     insert_links,
     last_hashes,
 )
-from infrastructure.audit.store import AuditStore
 
 SEAL_BATCH = 20_000
+HIGHEST = 2**63 - 1  # after every position
 
 
 class ChainAheadOfEvents(RuntimeError):
@@ -32,43 +39,60 @@ class ChainAheadOfEvents(RuntimeError):
         super().__init__(f"position {position} is already chained: the stored events lost their tail")
 
 
-def link_inserted(cursor: Cursor, dialect: Dialect, events: Sequence[Stored]) -> int:
-    """Chain the events this transaction just inserted (and any unchained event stored before them)."""
+class SealingChanged(RuntimeError):
+    """The unchained events are no longer those the operator was shown: nothing is sealed."""
+
+    def __init__(self) -> None:
+        super().__init__("the unchained events changed since they were counted: nothing sealed, run it again")
+
+
+def link_inserted(cursor: Cursor, dialect: Dialect, events: Sequence[Stored], **kwargs: Any) -> int:
+    """Chain the events this transaction just inserted, after the chain's head; how many links were written.
+
+    Events stored by someone else stay unchained, unless this insert is the operator's sealing (the
+    `seal_unchained` keyword): then they are chained first, with every event after them.
+    """
     ordered = sorted(events, key=lambda e: e.position)
+    sealing = kwargs.get(SEAL_UNCHAINED)
+    sealed = 0 if sealing is None else seal_unchained(cursor, dialect, sealing, before=ordered[0].position)
     top, last = head_and_last(cursor, dialect, {e.originator_id for e in ordered})
     if top is not None and ordered[0].position <= top.position:
         raise ChainAheadOfEvents(ordered[0].position)
-    after = top.position if top is not None else 0
-    if ordered[0].position - 1 > after and any_event_between(cursor, dialect, after, ordered[0].position):
-        linker, count = Linker(top), 0  # a foreign writer's events come first: chain everything in order
-        while linker.head is None or linker.head.position < ordered[-1].position:
-            count += seal_batch(cursor, dialect, SEAL_BATCH, linker)
-        return count
     linker = Linker(top, last)
     insert_links(cursor, dialect, [linker.link(event) for event in ordered])
-    return len(ordered)
+    return sealed + len(ordered)
 
 
-def seal_batch(cursor: Cursor, dialect: Dialect, limit: int = SEAL_BATCH, linker: Linker | None = None) -> int:
-    """Chain up to `limit` unchained events after the head, in position order; how many were chained."""
+def unchained(cursor: Cursor, dialect: Dialect, before: int = HIGHEST) -> UnchainedRange | None:
+    """The stored events without a chain link (before a position): their range and count."""
+    cursor.execute(dialect.q(UNCHAINED), (before,))
+    count, first, last = cursor.fetchall()[0]
+    return None if not count else UnchainedRange(int(first), int(last), int(count))
+
+
+def seal_unchained(cursor: Cursor, dialect: Dialect, expected: UnchainedRange, before: int = HIGHEST) -> int:
+    """Chain the unchained events before `before`, re-linking every event from the first of them on.
+
+    `SealingChanged` unless the unchained events are exactly those expected. Answers how many links were written.
+    """
+    if unchained(cursor, dialect, before) != expected:
+        raise SealingChanged
+    cursor.execute(dialect.q(DELETE_LINKS_FROM), (expected.first_position, before))
     top = head(cursor, dialect)
-    events = events_after(cursor, dialect, top.position if top is not None else LOWEST, limit)
-    if not events:
-        return 0
-    if linker is None or linker.head != top:
-        linker = Linker(top)
-    unknown = {e.originator_id for e in events if e.originator_id not in linker.last}
-    linker.last.update(last_hashes(cursor, dialect, unknown))
-    insert_links(cursor, dialect, [linker.link(event) for event in events])
-    return len(events)
-
-
-def seal(store: AuditStore) -> int:
-    """Chain every unchained event after the head, one batch per transaction; how many were chained."""
-    linker, total = Linker(None), 0
+    linker, count = Linker(top), 0
+    position = LOWEST if top is None else top.position
     while True:
-        with store.writing() as cursor:
-            count = seal_batch(cursor, store.dialect, SEAL_BATCH, linker)
-        if not count:
-            return total
-        total += count
+        batch = [e for e in events_after(cursor, dialect, position, SEAL_BATCH) if e.position < before]
+        if not batch:
+            return count
+        unknown = {e.originator_id for e in batch if e.originator_id not in linker.last}
+        linker.last.update(last_hashes(cursor, dialect, unknown))
+        insert_links(cursor, dialect, [linker.link(event) for event in batch])
+        count, position = count + len(batch), batch[-1].position
+
+
+def relink_from(cursor: Cursor, dialect: Dialect, position: int) -> int:
+    """Delete the links from a position on and chain every event from there again (what a tamperer can do)."""
+    cursor.execute(dialect.q(DELETE_LINKS_FROM), (position, HIGHEST))
+    found = unchained(cursor, dialect)
+    return 0 if found is None else seal_unchained(cursor, dialect, found)

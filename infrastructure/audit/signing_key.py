@@ -20,8 +20,14 @@ class MissingKey(RuntimeError):
     """No signing key is configured or found."""
 
 
+class ExposedKey(MissingKey):
+    """A key file that its group or others can read: refused, as `master.key` is (treated as no key)."""
+
+
 def read_signing_key(path: Path) -> Ed25519PrivateKey:
-    """The private key in a PEM file."""
+    """The private key in a PEM file; `ExposedKey` when group or others may read it (mode & 0o077)."""
+    if path.stat().st_mode & 0o077:
+        raise ExposedKey(f"{path} is readable by others: chmod 600 it")
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise MissingKey(f"{path} does not hold an Ed25519 private key")

@@ -1,8 +1,10 @@
 """Verifying the stored history: one pass over events and chain entries in position order, and the checkpoints.
 
 The first event that was altered, removed, reordered or inserted is named by aggregate id, version and
-position (from its chain entry or a signed checkpoint, which still hold what was there). Events after the
-chain's head without an entry are the unsealed tail: reported while younger than 60 s, failed after.
+position (from its chain entry or a signed checkpoint, which still hold what was there). An event without
+a chain entry is `unchained` and fails at once, whatever its age and wherever it stands: the application
+chains every event it writes in the insert's own transaction, so an unlinked event was written by someone
+else. The operator's sealing (`HistorySealed` events, themselves chained) is reported as sealed ranges.
 A chain entry whose hash matches its event but whose aggregate id or version does not is altered (the
 hash binds the event's identity, so the event is named as stored).
 
@@ -14,9 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from domain.store_sealing import StoreSealing
 from infrastructure.audit.chain import Link, Linker, Stored, display_id
 from infrastructure.audit.chain_sql import (
     AGGREGATE_HASH_AT,
@@ -35,7 +38,7 @@ from infrastructure.audit.findings import Finding, Report, named
 from infrastructure.audit.store import AuditStore
 
 PAGE = 20_000
-YOUNG = timedelta(seconds=60)
+SEALED_TOPIC = StoreSealing.HistorySealed.TOPIC
 T = TypeVar("T", Stored, Link)
 
 
@@ -67,13 +70,16 @@ def pages(cursor: Cursor, dialect: Dialect, query: str, size: int, after: int = 
         position = int(rows[-1][0])
 
 
-def recorded_at(state: bytes) -> datetime | None:
-    """When an event was recorded, from the library's `timestamp` in its state (None if unreadable)."""
+def sealed_range(event: Stored) -> dict[str, Any]:
+    """What a `HistorySealed` event says it sealed, read from its stored JSON (None where unreadable)."""
+    found: dict[str, Any] = {"position": event.position, "aggregate_id": display_id(event.originator_id)}
     try:
-        moment = datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        state = json.loads(event.state)
+        sealed_at = state["timestamp"]["_data_"]
+    except (ValueError, KeyError, TypeError):  # a whole-event cipher or compressor: the range is still chained
+        state, sealed_at = {}, None
+    names = ("first_position", "last_position", "count", "actor_role")
+    return {**found, **{name: state.get(name) for name in names}, "sealed_at": sealed_at}
 
 
 def verify(store: AuditStore, index: CheckpointIndex | None, now: datetime, page: int = PAGE) -> Report:
@@ -93,8 +99,14 @@ class Verification:
         now: datetime,
         page: int,
         start: Link | None = None,
+        *,
+        skip_unchained: bool = False,
     ):
-        """From the start of the history, or after `start` (a chain entry already vouched for: a checkpoint's head)."""
+        """From the start of the history, or after `start` (a chain entry already vouched for: a checkpoint's head).
+
+        With `skip_unchained` (before sealing), unchained events are listed in the report and the pass goes on
+        over the chained ones, as the inserts linked them.
+        """
         after = LOWEST if start is None else start.position
         self.cursor, self.dialect, self.now, self.start = cursor, dialect, now, start
         self.events = Ahead(stored(row) for row in pages(cursor, dialect, EVENTS_AFTER, page, after))
@@ -102,6 +114,7 @@ class Verification:
         self.index = index or CheckpointIndex()
         self.mark, self.range = 0, 0
         self.linker = Linker(start)
+        self.skip_unchained = skip_unchained
         self.report = Report(checkpoints=index)
 
     def run(self) -> Report:
@@ -166,24 +179,23 @@ class Verification:
             return Finding("inserted", event.position, event.originator_id, event.version, "not in its checkpoint")
         self.report.events += 1
         self.report.head = new
+        if event.topic == SEALED_TOPIC:
+            self.report.sealed_ranges.append(sealed_range(event))
         return None
 
     def unchained(self, event: Stored) -> Finding | None:
-        """An event without a chain entry: inserted or moved among chained events, or the unsealed tail."""
+        """An event without a chain entry: moved from its chained position, or written by someone else."""
         for mark in self.marks_at(event.position):
             return named(mark, event.originator_id, event.version, "chain entry gone; not what the checkpoint signed")
-        if self.links.current is not None or self.covered(event.position):
-            elsewhere = self.chained_elsewhere(event)
-            if elsewhere is not None:
-                return Finding("reordered", elsewhere, event.originator_id, event.version, f"now at {event.position}")
-            return Finding("inserted", event.position, event.originator_id, event.version, "no chain entry")
-        moment = recorded_at(event.state)
-        if moment is None or abs(self.now - moment) >= YOUNG:
-            return Finding("unsealed", event.position, event.originator_id, event.version, "unsealed for 60 s or more")
-        self.report.unsealed.append(
-            Finding("unsealed", event.position, event.originator_id, event.version, "no chain entry yet")
-        )
-        return None
+        elsewhere = self.chained_elsewhere(event)
+        if elsewhere is not None:
+            return Finding("reordered", elsewhere, event.originator_id, event.version, f"now at {event.position}")
+        where = " (inside a signed checkpoint's range)" if self.covered(event.position) else ""
+        finding = Finding("unchained", event.position, event.originator_id, event.version, "no chain link" + where)
+        if self.skip_unchained and not where:
+            self.report.unchained.append(finding)
+            return None
+        return finding
 
     def recall_aggregate(self, originator_id: str) -> None:
         """Started after a checkpoint's head: the aggregate's last hash at or before it, from the chain, once."""

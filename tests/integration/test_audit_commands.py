@@ -18,10 +18,12 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.app import create_app
 from application.service import MentoratService
-from bootstrap.audit import run_periodically, signing_key, tick
+from bootstrap.audit import signing_key, tick
 from bootstrap.background import Background
 from bootstrap.read_side import ReadSide
 from bootstrap.service import build_service
@@ -31,14 +33,13 @@ from cli.main import app
 from infrastructure.audit.checkpoint_format import CheckpointRefused
 from infrastructure.audit.checkpoint_reader import read_checkpoints
 from infrastructure.audit.export import history_lines
-from infrastructure.audit.sealing import seal
 from infrastructure.audit.signing_key import generate, load_public_key
 from infrastructure.audit.store import AuditStore, audit_store
 from infrastructure.audit.verify import verify
 from infrastructure.postgres import connect_args
-from tests.integration.tampering import Raw, flipped, write_history
+from tests.integration.tampering import Raw, Row, flipped, write_history
 from tests.integration.test_cli import settings_env
-from tests.support import FakeClock
+from tests.support import FakeClock, ports
 
 PROCESS_FACTS = {
     "type", "occurred_at", "recorded_at", "actor_id", "actor_role", "version", "position", "aggregate_id",
@@ -176,59 +177,161 @@ def foreign_event(recorded: datetime) -> StoredEvent:
     return StoredEvent(uuid4(), 1, "legacy:Event", json.dumps({"timestamp": stamp}).encode())
 
 
-def test_a_foreign_writers_events_are_reported_while_young_then_sealed(
-    settings: Settings, service: MentoratService, clock: FakeClock
+def insert_foreign_row(settings: Settings) -> Row:
+    """A row written straight into the events table with SQL, as a foreign writer would (a forged credential)."""
+    raw = Raw(settings)
+    try:
+        oid = uuid4() if raw.postgres else str(uuid4())
+        state = json.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": datetime.now(UTC).isoformat()}})
+        raw.run(
+            f"INSERT INTO {raw.events} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+            (oid, 1, "domain.credential:Credential.Issued", state.encode()),
+        )
+        return raw.rows()[-1]
+    finally:
+        raw.close()
+
+
+def links_at(settings: Settings, position: int) -> int:
+    """How many chain entries a position has."""
+    raw = Raw(settings)
+    try:
+        return len(raw.run(f"SELECT 1 FROM {raw.chain} WHERE position = ?", (position,)))
+    finally:
+        raw.close()
+
+
+def named_unchained(result: Any, row: Row) -> bool:
+    """Whether `audit verify --json` failed naming this row as unchained."""
+    first = one_json(result)["first_bad"]
+    return (
+        result.exit_code == 1
+        and first["kind"] == "unchained"
+        and (
+            first["aggregate_id"],
+            first["version"],
+            first["position"],
+        )
+        == (row.aggregate_id, row.version, row.position)
+    )
+
+
+def test_a_row_inserted_with_sql_fails_verify_at_once_and_after_a_restart_until_the_operator_seals_it(
+    operator: Settings, service: MentoratService, clock: FakeClock
 ) -> None:
     write_history(service, clock)
-    store, now = audit_store(service.store.recorder), datetime.now(UTC)
-    datastore, foreign = foreign_recorder(settings)
+    # Given a row inserted straight into the events table, When the auditor verifies within the same second
+    started = time.monotonic()
+    foreign = insert_foreign_row(operator)
+    at_once = audit("verify", "--json")
+    assert time.monotonic() - started < 1.0
+    # Then verify fails naming it as unchained (aggregate id, version, position)
+    assert named_unchained(at_once, foreign), at_once.output
+    assert "unchained: aggregate" in audit("verify").stdout
+    # When the service restarts and records a normal command, Then the row is still unchained, verify still fails
+    service.close()
+    restarted = build_service(operator)  # start-up chains nothing
     try:
-        foreign.create_table()
-        foreign.insert_events([foreign_event(now - timedelta(seconds=5))])
-        young = verify(store, None, now)
-        assert young.intact and [f.kind for f in young.unsealed] == ["unsealed"]
-        assert not verify(store, None, now + timedelta(seconds=61)).intact  # unsealed for a minute: failed
-        # The next insert through Mentorat's recorder chains the foreign event first, then its own
-        service.participants.create_programme("Later", "Coordinator", None)
-        sealed = verify(store, None, now + timedelta(seconds=61))
-        assert sealed.intact and sealed.unsealed == []
-        assert sealed.events == stored_count(settings)
+        restarted.participants.create_programme("Later", "Coordinator", None)  # nor does the next insert
+        later = restarted.store.position()
+        assert later > foreign.position and links_at(operator, later) == 1
     finally:
-        datastore.close()
+        restarted.close()
+    assert links_at(operator, foreign.position) == 0
+    assert named_unchained(audit("verify", "--json"), foreign)
+    assert audit("checkpoint").exit_code == 1  # nothing unchained is ever signed
+    # Without --yes and without a terminal, sealing refuses and changes nothing
+    assert audit("seal").exit_code == 2 and links_at(operator, foreign.position) == 0
+    # When the operator seals it explicitly, Then verify passes and reports the range as sealed by the operator
+    sealed = audit("seal", "--yes", "--json")
+    assert sealed.exit_code == 0, sealed.output
+    assert {k: one_json(sealed)["sealed"][k] for k in ("first_position", "last_position", "count")} == {
+        "first_position": foreign.position,
+        "last_position": foreign.position,
+        "count": 1,
+    }
+    verified = audit("verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    (sealed_range,) = one_json(verified)["sealed_ranges"]
+    assert (sealed_range["first_position"], sealed_range["last_position"], sealed_range["count"]) == (
+        foreign.position,
+        foreign.position,
+        1,
+    )
+    assert sealed_range["actor_role"] == "operator" and sealed_range["sealed_at"]
+    assert sealed_range["position"] == one_json(sealed)["sealed"]["position"]  # the sealing is itself an event
+    assert one_json(verified)["events"] == stored_count(operator)
+    assert "sealed by the operator" in audit("verify").stdout
+    assert audit("seal", "--yes").stdout.startswith("nothing to seal")
 
 
-def test_a_store_written_before_the_chain_is_sealed_at_start_up(settings: Settings, clock: FakeClock) -> None:
+def test_the_server_keeps_serving_a_store_with_an_unchained_event_and_warns_once(
+    settings: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = build_service(settings, ports(clock))
+    try:
+        created = service.participants.create_programme("Programme", "Coordinator", None)
+    finally:
+        service.close()
+    insert_foreign_row(settings)
+    warning = "the stored history holds 1 events without a chain link: run mentorat audit verify"
+    with caplog.at_level(logging.WARNING, logger="mentorat.audit"):
+        with TestClient(create_app(settings, ports(clock))) as client:
+            deadline = time.monotonic() + 10
+            while warning not in caplog.messages:
+                assert time.monotonic() < deadline, "no warning was logged"
+                time.sleep(0.05)
+            # The server keeps serving (the operator investigates); the warning is logged once, with no content
+            bearer = {"Authorization": f"Bearer {created['coordinator_token']}"}
+            assert client.get("/healthz").status_code == 200
+            assert client.get("/v1/me", headers=bearer).status_code == 200
+            time.sleep(0.5)
+        logged = [r.getMessage() for r in caplog.records if r.name == "mentorat.audit" and r.levelno >= logging.WARNING]
+    assert logged == [warning]
+
+
+def test_a_store_written_before_the_chain_is_chained_only_by_the_operators_seal(
+    settings: Settings, operator: Settings
+) -> None:
     datastore, foreign = foreign_recorder(settings)
     try:
         foreign.create_table()
         foreign.insert_events([foreign_event(datetime(2020, 1, 1, tzinfo=UTC)) for _ in range(30)])
     finally:
         datastore.close()
-    service = build_service(settings)
-    try:
-        report = verify(audit_store(service.store.recorder), None, datetime.now(UTC))
-    finally:
-        service.close()
-    assert report.intact and report.events == 30 and report.unsealed == []
+    build_service(settings).close()  # the application starts on it: its tables are created, nothing is chained
+    refused = audit("verify", "--json")
+    assert refused.exit_code == 1 and one_json(refused)["first_bad"]["kind"] == "unchained"
+    sealed = audit("seal", "--yes", "--json")
+    assert sealed.exit_code == 0, sealed.output
+    assert one_json(sealed)["sealed"]["count"] == 30
+    report = one_json(audit("verify", "--json"))
+    assert report["intact"] and report["events"] == 31  # the 30 events and the sealing
+    assert [(r["count"], r["actor_role"]) for r in report["sealed_ranges"]] == [(30, "operator")]
 
 
-def test_the_periodic_tick_seals_a_foreign_tail_and_checkpoints_when_due(
+def test_the_periodic_tick_checkpoints_when_due_and_never_chains_a_foreign_event(
     operator: Settings, service: MentoratService, clock: FakeClock
 ) -> None:
     write_history(service, clock)
     store: AuditStore = audit_store(service.store.recorder)
     every = operator.model_copy(update={"checkpoint_minutes": 1.0})
     now = datetime.now(UTC)
+    tick(store, every, started=now, now=now)  # no checkpoint due yet
+    assert not every.checkpoints_path.exists()
+    tick(store, every, started=now, now=now + timedelta(minutes=1))
+    assert len(list(every.checkpoints_path.iterdir())) == 1
+    tick(store, every, started=now, now=now + timedelta(minutes=1, seconds=30))  # the last one is recent
+    assert len(list(every.checkpoints_path.iterdir())) == 1
+    # A foreign writer's event: the next due tick refuses to sign it, and leaves it unchained
     datastore, foreign = foreign_recorder(operator)
     try:
         foreign.insert_events([foreign_event(now)])
     finally:
         datastore.close()
-    tick(store, every, started=now, now=now)  # sealed, but no checkpoint due yet
-    assert verify(store, None, now).unsealed == [] and not every.checkpoints_path.exists()
-    tick(store, every, started=now, now=now + timedelta(minutes=1))
-    assert len(list(every.checkpoints_path.iterdir())) == 1
-    tick(store, every, started=now, now=now + timedelta(minutes=1, seconds=30))  # the last one is recent
+    with pytest.raises(CheckpointRefused) as refused:
+        tick(store, every, started=now, now=now + timedelta(hours=1))
+    assert "unchained" in str(refused.value) and links_at(operator, refused.value.position) == 0
     assert len(list(every.checkpoints_path.iterdir())) == 1
 
 
@@ -265,55 +368,6 @@ def test_the_projector_process_writes_checkpoints_periodically(
     written = next(often.checkpoints_path.iterdir())
     public = signing_key(often).public_key()
     assert verify(audit_store(service.store.recorder), read_checkpoints([written], public), datetime.now(UTC)).intact
-
-
-def test_a_chain_recomputed_after_a_checkpoint_is_refused_until_the_operator_asks_for_full(
-    operator: Settings, service: MentoratService, clock: FakeClock, caplog: pytest.LogCaptureFixture
-) -> None:
-    write_history(service, clock)
-    store = audit_store(service.store.recorder)
-    first = audit("checkpoint", "--json")
-    assert first.exit_code == 0, first.output
-    head = one_json(first)["head"]
-    raw = Raw(operator)
-    try:  # the tamperer alters one event and recomputes the chain consistently from it on
-        row = raw.rows()[9]
-        raw.set(row.position, "state", flipped(row.state, 3, 0x20))
-        raw.delete_links(from_position=row.position)
-    finally:
-        raw.close()
-    seal(store)
-    assert verify(store, None, datetime.now(UTC)).intact  # the chain alone cannot tell
-    before = sorted(operator.checkpoints_path.iterdir())
-    refused = audit("checkpoint")
-    assert refused.exit_code == 1
-    assert refused.stdout == "" and len(refused.stderr.splitlines()) == 1
-    assert f"at position {head}" in refused.stderr and "--full" in refused.stderr
-    as_json = audit("checkpoint", "--json")
-    assert as_json.exit_code == 1 and one_json(as_json)["position"] == head
-    assert sorted(operator.checkpoints_path.iterdir()) == before  # nothing signed, no file left
-    # The periodic writer refuses too, at every tick, and logs the type and position only
-    every = operator.model_copy(update={"checkpoint_minutes": 0.01})
-    later = datetime.now(UTC) + timedelta(hours=1)
-    for _ in range(2):
-        with pytest.raises(CheckpointRefused):
-            tick(store, every, started=later, now=later)
-    stop = threading.Event()
-    with caplog.at_level(logging.ERROR, logger="mentorat.audit"):
-        writer = threading.Thread(target=run_periodically, args=(store, every, stop, lambda: later))
-        writer.start()
-        time.sleep(1.5)
-        stop.set()
-        writer.join()
-    logged = [record.getMessage() for record in caplog.records if record.name == "mentorat.audit"]
-    assert logged and all(message.startswith("checkpoint refused (CheckpointRefused at position") for message in logged)
-    assert all(str(head) in message for message in logged)  # the message is pinned above: no room for content
-    assert sorted(operator.checkpoints_path.iterdir()) == before
-    # Only the operator's explicit --full signs the chain as it now stands
-    full = audit("checkpoint", "--full", "--json")
-    assert full.exit_code == 0, full.output
-    assert one_json(full)["after"] is None and one_json(full)["events"] == stored_count(operator)
-    assert audit("checkpoint", "--json").exit_code == 0  # and the series continues from it
 
 
 def test_a_checkpoint_recomputes_the_links_since_the_last_one_instead_of_trusting_the_chain(
