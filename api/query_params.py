@@ -1,21 +1,25 @@
-"""Dependencies of the queries: the read side, `?after=<position>` waits, and paging with opaque cursors."""
+"""Dependencies of the queries: the read side, `?after=<position>` waits (`api/waits.py`), paging with cursors."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from api.problems import NotReady, RequestInvalid
+from api.deps import CurrentCaller
+from api.problems import RequestInvalid
+from api.waits import Waits
+from application.authorization import Caller
 from bootstrap.read_side import ReadSide
 
 
-def get_read_side(request: Request) -> ReadSide:
-    """The read models built at start-up."""
+async def get_read_side(request: Request) -> ReadSide:
+    """The read models built at start-up (async: no worker thread for an attribute)."""
     read_side: ReadSide = request.app.state.read_side
     return read_side
 
@@ -23,31 +27,49 @@ def get_read_side(request: Request) -> ReadSide:
 Reads = Annotated[ReadSide, Depends(get_read_side)]
 
 
+async def get_waits(request: Request) -> Waits:
+    """The process's pending `?after` waits, made at start-up (`api.waits.lifespan`)."""
+    waits: Waits = request.app.state.read_waits
+    return waits
+
+
 @dataclass(frozen=True)
 class Freshness:
-    """The read side and the position a read asked for; the route waits only once the whole request is valid."""
+    """Who asks, for which read models, and the position they asked for; the route waits once the whole request
+    is valid."""
 
-    read_side: ReadSide
+    waits: Waits
+    caller: Caller
     names: Collection[str]
     after: int | None
 
-    def wait(self) -> ReadSide:
-        """The read side once these read models include `?after=<position>` (a bounded wait), else 503."""
-        settings = self.read_side.settings
-        if self.after is not None and not self.read_side.wait_for(self.after, self.names, settings.read_wait_seconds):
-            raise NotReady
-        return self.read_side
+    async def wait(self) -> ReadSide:
+        """The read side once these read models include `?after=<position>` (`api/waits.py`: 422, 503)."""
+        if self.after is not None:
+            await self.waits.until(self.caller.id, self.after, self.names)
+        return self.waits.read_side
+
+    async def wait_for_store(self, name: str) -> ReadSide:
+        """The read side once this read model includes what is stored now (a row the write side already has)."""
+        position = await run_in_threadpool(self.waits.read_side.store.position)
+        await self.waits.until(self.caller.id, position, (name,))
+        return self.waits.read_side
 
 
-def fresh(names: Collection[str]) -> Callable[[ReadSide, int | None], Freshness]:
-    """A dependency taking `?after=<position>` for these read models; the route calls `wait()`.
+def fresh(names: Collection[str]) -> Callable[..., Awaitable[Freshness]]:
+    """A dependency taking `?after=<position>` for these read models; the route awaits `wait()`.
 
     Waiting here would answer 503 to a request whose other parameters are invalid: FastAPI still calls a
-    dependency after another one's parameters failed validation.
+    dependency after another one's parameters failed validation. The caller was authenticated by the route's
+    scope dependency (FastAPI reuses it): waits are counted per participant.
     """
 
-    def wanted(read_side: Reads, after: Annotated[int | None, Query(ge=0, le=2**62)] = None) -> Freshness:
-        return Freshness(read_side, names, after)
+    async def wanted(
+        waits: Annotated[Waits, Depends(get_waits)],
+        caller: CurrentCaller,
+        after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    ) -> Freshness:
+        return Freshness(waits, caller, names, after)
 
     return wanted
 

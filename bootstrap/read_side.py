@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +171,11 @@ class ReadSide:
             with condition:
                 condition.wait(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, 0.05)
+
+    def on_progress(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (from a follower's thread, so it must not block) whenever a read model advances here."""
+        for follower in self.followers.values():
+            follower.listeners.append(listener)
 
     def catch_up(self, names: Iterable[str] = NAMES) -> dict[str, int]:
         """Bring read models up to date now, in this thread (CLI, demo, tests)."""

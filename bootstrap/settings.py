@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(default=1000, ge=1, le=100_000)
     projection_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     read_wait_seconds: float = Field(default=5.0, ge=0, le=60)
+    read_waits_per_caller: int = Field(default=8, ge=1, le=10_000)  # pending `?after` waits of one participant
+    read_waits_per_process: int = Field(default=64, ge=1, le=100_000)  # pending `?after` waits of this process
+    worker_threads: int = Field(default=24, ge=2, le=1000)  # the API's pool for blocking work (anyio's is 40)
     idempotency_hours: int = Field(default=24, ge=24, le=24 * 30)  # contract v1: kept at least 24 hours
     idempotency_lease_seconds: float = Field(default=60.0, gt=0, le=3600)  # a crashed request's key frees after this
     master_key: SecretStr | None = None  # base64 of 32 bytes; required on PostgreSQL, generated into data_dir on SQLite

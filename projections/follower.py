@@ -57,6 +57,7 @@ class Follower:
         self.source = source
         self.batch_size = batch_size
         self.progressed = threading.Condition()
+        self.listeners: list[Callable[[], None]] = []  # called from the follower's thread after each batch
         self._reached: int | None = None  # where this follower last left the read model
 
     @property
@@ -85,6 +86,8 @@ class Follower:
             raise
         with self.progressed:
             self.progressed.notify_all()
+        for listener in tuple(self.listeners):
+            listener()
         # A short batch was the end of the log; a moved position (another projector, a rebuild) reads again.
         return reached, len(batch) == self.batch_size or reached != batch[-1][0]
 

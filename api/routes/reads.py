@@ -15,7 +15,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
+from api import waits
 from api.deps import (
     CallerMay,
     CurrentCaller,
@@ -46,7 +48,7 @@ from domain.permissions import Action
 from domain.values import local_date
 from projections import access_log, directory, programme_report, summary, timeline, worklist
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", lifespan=waits.lifespan)  # the pending waits and the worker threads
 T = TypeVar("T")
 A = Action
 SummaryReads = Annotated[Freshness, Depends(fresh(("summary",)))]
@@ -56,12 +58,12 @@ ReportReads = Annotated[Freshness, Depends(fresh(("report", "summary")))]
 AccessReads = Annotated[Freshness, Depends(fresh(("access",)))]
 
 
-def projected(reads: ReadSide, service: Any, name: str, lookup: Callable[[], T | None]) -> T:
+async def projected(freshness: Freshness, name: str, lookup: Callable[[], T | None]) -> T:
     """What the write side knows but a read model may not yet: waits for what is stored now, else 503."""
-    found = lookup()
+    found = await run_in_threadpool(lookup)
     if found is None:
-        reads.wait_for(service.store.position(), (name,), reads.settings.read_wait_seconds)
-        found = lookup()
+        await freshness.wait_for_store(name)
+        found = await run_in_threadpool(lookup)
         if found is None:
             raise NotReady
     return found
@@ -81,23 +83,23 @@ class ParticipantReader:
 
 
 @router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
-def get_summary(
+async def get_summary(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.READ_SUMMARY))], freshness: SummaryReads, service: Service
 ) -> dict[str, Any]:
     """A mentorship's summary: parties, coordinator and auditor."""
-    reads = freshness.wait()
+    reads = await freshness.wait()
     mentorship_id = str(scope[1].id)
-    row = projected(reads, service, "summary", lambda: summary.find(reads.view("summary"), mentorship_id))
+    row = await projected(freshness, "summary", lambda: summary.find(reads.view("summary"), mentorship_id))
     return summary.summary(row, service.ports.clock())
 
 
 @router.get("/mentorships/{mentorship_id}/history", response_model=TimelineOut)
-def get_mentorship_history(
+async def get_mentorship_history(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.READ_MENTORSHIP_HISTORY))], freshness: TimelineReads
 ) -> dict[str, Any]:
     """A mentorship's audit timeline: event types, times and actors, never content."""
-    reads = freshness.wait()
-    return {"items": timeline.history(reads.view("timeline"), str(scope[1].id))}
+    reads = await freshness.wait()
+    return {"items": await run_in_threadpool(timeline.history, reads.view("timeline"), str(scope[1].id))}
 
 
 @router.get("/mentorships/{mentorship_id}/journal", response_model=JournalOut)
@@ -112,28 +114,30 @@ def get_journal(
 
 
 @router.get("/me/mentorships", response_model=SummaryPage)
-def my_mentorships(
+async def my_mentorships(
     caller: Annotated[Caller, Depends(CallerMay(A.LIST_MY_MENTORSHIPS))],
     freshness: SummaryReads,
     paging: Paging,
     service: Service,
 ) -> dict[str, Any]:
     """The caller's own mentorships, as mentor or mentee."""
-    reads = freshness.wait()
-    rows = summary.of_party(reads.view("summary"), str(caller.id), paging.after, paging.limit)
+    reads = await freshness.wait()
+    rows = await run_in_threadpool(summary.of_party, reads.view("summary"), str(caller.id), paging.after, paging.limit)
     return _summaries(rows, paging, service)
 
 
 @router.get("/programmes/{programme_id}/mentorships", response_model=SummaryPage)
-def programme_mentorships(
+async def programme_mentorships(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PROGRAMME_MENTORSHIPS))],
     freshness: SummaryReads,
     paging: Paging,
     service: Service,
 ) -> Any:
     """A programme's mentorships: coordinator and auditor."""
-    reads = freshness.wait()
-    rows = summary.of_programme(reads.view("summary"), str(scope[1]), paging.after, paging.limit)
+    reads = await freshness.wait()
+    rows = await run_in_threadpool(
+        summary.of_programme, reads.view("summary"), str(scope[1]), paging.after, paging.limit
+    )
     return _summaries(rows, paging, service)
 
 
@@ -146,7 +150,7 @@ def _summaries(rows: list[dict[str, Any]], paging: Page, service: MentoratServic
 
 
 @router.get("/programmes/{programme_id}/participants", response_model=ParticipantPage)
-def programme_participants(
+async def programme_participants(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PARTICIPANTS))],
     freshness: DirectoryReads,
     paging: Paging,
@@ -156,7 +160,11 @@ def programme_participants(
 
     Each participant listed is a personal-data read, recorded before the page leaves.
     """
-    reads = freshness.wait()
+    reads = await freshness.wait()
+    return await run_in_threadpool(_participants, reads, scope, paging, service)
+
+
+def _participants(reads: ReadSide, scope: InProgramme, paging: Page, service: MentoratService) -> dict[str, Any]:
     rows = directory.of_programme(reads.view("directory"), str(scope[1]), paging.after, paging.limit)
     items = []
     for row in rows:
@@ -168,29 +176,34 @@ def programme_participants(
 
 
 @router.get("/participants/{participant_id}/history", response_model=TimelineOut)
-def participant_history(pid: Annotated[UUID, Depends(ParticipantReader())], freshness: TimelineReads) -> dict[str, Any]:
+async def participant_history(
+    pid: Annotated[UUID, Depends(ParticipantReader())], freshness: TimelineReads
+) -> dict[str, Any]:
     """A participant's events without personal data: the participant, their coordinators and auditors."""
-    reads = freshness.wait()
-    return {"items": timeline.history(reads.view("timeline"), str(pid))}
+    reads = await freshness.wait()
+    return {"items": await run_in_threadpool(timeline.history, reads.view("timeline"), str(pid))}
 
 
 @router.get("/programmes/{programme_id}/access-log", response_model=AccessLogPage)
-def get_access_log(
+async def get_access_log(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_ACCESS_LOG))], freshness: AccessReads, paging: Paging
 ) -> dict[str, Any]:
     """Who read journals and personal data, and who issued, redeemed or lost access, and when: the auditor only."""
-    reads = freshness.wait()
-    rows = access_log.of_programme(reads.view("access"), str(scope[1]), paging.after, paging.limit)
+    reads = await freshness.wait()
+    rows = await run_in_threadpool(
+        access_log.of_programme, reads.view("access"), str(scope[1]), paging.after, paging.limit
+    )
     return {"items": rows, "next_cursor": paging.cursor(rows, lambda row: row["position"])}
 
 
 @router.get("/programmes/{programme_id}/worklist", response_model=WorklistOut)
-def get_worklist(
+async def get_worklist(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_WORKLIST))], freshness: SummaryReads, service: Service
 ) -> dict[str, Any]:
     """The mentorships that need the coordinator now, with their reasons."""
-    reads = freshness.wait()
-    return {"items": worklist.worklist(reads.view("summary"), str(scope[1]), service.ports.clock())}
+    reads = await freshness.wait()
+    items = await run_in_threadpool(worklist.worklist, reads.view("summary"), str(scope[1]), service.ports.clock())
+    return {"items": items}
 
 
 @router.get(
@@ -198,7 +211,7 @@ def get_worklist(
     response_model=ReportOut,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def get_report(
+async def get_report(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_REPORT))],
     freshness: ReportReads,
     service: Service,
@@ -208,13 +221,19 @@ def get_report(
 ) -> Any:
     """The programme report: event figures over [from, to), statuses as of `to`; JSON or CSV."""
     given = _bound(start, "from"), _bound(end, "to")  # a malformed bound is refused before any wait
-    reads = freshness.wait()
+    reads = await freshness.wait()
     programme_id = str(scope[1])
-    zone = projected(reads, service, "report", lambda: programme_report.time_zone(reads.view("report"), programme_id))
+    zone = await projected(freshness, "report", lambda: programme_report.time_zone(reads.view("report"), programme_id))
     low, high = _day(given[0], zone, "from"), _day(given[1], zone, "to")
     if low is not None and high is not None and high <= low:
         raise RequestInvalid([{"field": "to", "code": "before_from"}])
-    now = service.ports.clock()
+    return await run_in_threadpool(_report, reads, programme_id, service.ports.clock(), (low, high), format)
+
+
+def _report(
+    reads: ReadSide, programme_id: str, now: datetime, bounds: tuple[date | None, date | None], format: str
+) -> Any:
+    low, high = bounds
     figures = programme_report.report(reads.view("report"), programme_id, now, low, high)
     figures["at_risk"] = worklist.at_risk(reads.view("summary"), programme_id, now)
     if format == "csv":
