@@ -6,8 +6,10 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 
 from api import openapi, problems
 from api.body import MAX_BODY_BYTES
@@ -16,6 +18,7 @@ from api.routes import meetings, mentorships, participants, reads, system
 from application.ports import Ports
 from application.service import MentoratService
 from bootstrap.background import Background
+from bootstrap.mail import build_delivery
 from bootstrap.read_side import ReadSide
 from bootstrap.service import build_idempotency_records, build_service
 from bootstrap.settings import Settings
@@ -30,6 +33,16 @@ def log_access(request: Request, status: int, seconds: float) -> None:
     access_logger.info("%s %s %d %.1fms", request.method, template, status, seconds * 1000)
 
 
+def documented_app(docs: bool, **kwargs: Any) -> FastAPI:
+    """The app with `/docs` served from assets of its own (no CDN: it works offline), or without docs pages.
+
+    `/openapi.json` stays in both cases: integrators generate their clients from it.
+    """
+    if docs:
+        return FastAPIOffline(docs_url="/docs", redoc_url="/redoc", **kwargs)
+    return FastAPI(docs_url=None, redoc_url=None, **kwargs)
+
+
 def create_app(settings: Settings | None = None, ports: Ports | None = None) -> FastAPI:
     """The FastAPI app over the configured store; the service is built in the lifespan."""
     settings = settings or Settings()
@@ -41,17 +54,20 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         app.state.settings = settings
         app.state.idempotency = build_idempotency_records(service, settings)
         app.state.read_side = read_side = ReadSide(service.store, settings)
+        app.state.delivery = delivery = build_delivery(service.store, settings)  # with or without projections
         background = Background(read_side, settings)
+        delivery.start()
         if settings.projections:
             background.start()
         try:
             yield
         finally:
             background.stop()
+            delivery.stop()
             read_side.close()
             service.close()
 
-    app = FastAPI(title="Mentorat", version="1", lifespan=lifespan)
+    app = documented_app(settings.docs, title="Mentorat", version="1", lifespan=lifespan)
     problems.install(app)
 
     @app.middleware("http")

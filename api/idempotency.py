@@ -6,9 +6,9 @@ transaction, which is what makes a crash between commit and answer harmless):
   the same key finds it held and gets 409 `idempotency-key-in-use`; after a crash the lease runs out.
 - The command's answer is written into the record by the recorder (`infrastructure/recorders.py`) inside the
   transaction that stores the command's events, so either both commit or neither does.
-- The stored answer is sealed (AES-GCM) under a key derived from the Idempotency-Key itself: an
-  invitation's answer is a one-time code and a redemption's a bearer token, and the store must never
-  hold a usable secret. The record is found by a hash; the header's value is never stored or logged.
+- The stored answer is sealed (AES-GCM) under a key derived from the Idempotency-Key and the deployment's
+  secret. A redemption's answer is a bearer token: it is never stored, and the key is ignored there (a retry
+  is an ordinary used code, 404). The record is found by a keyed hash; the header's value is never stored or logged.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from application.service import MentoratService
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-ANONYMOUS = "anonymous"  # the caller of a route that takes no token (invitation redemption)
+ANONYMOUS = "anonymous"  # the caller of a route that takes no token
+# Answers holding a bearer secret are never stored for replay: the key is ignored, a retry is an ordinary request.
+NEVER_REPLAYED = frozenset({"/v1/invitations/redemption"})
 
 
 def well_formed(key: str) -> bool:
@@ -61,7 +63,7 @@ def replay(answer: dict[str, Any]) -> Response:
 async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """Run a POST once per Idempotency-Key; other requests pass straight through."""
     key = request.headers.get(HEADER)
-    if request.method != "POST" or key is None:
+    if request.method != "POST" or key is None or request.url.path in NEVER_REPLAYED:
         return await call_next(request)
     if not well_formed(key):
         return await refuse_at_commit(request, call_next)

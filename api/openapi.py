@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
 from api import problems
+from api.idempotency import NEVER_REPLAYED
 from api.schemas import Problem
 from domain.errors import DomainError, RuleViolation
 from domain.permissions import ALLOWED, EVERYONE, Action
@@ -179,11 +180,15 @@ def complete_operation(method: str, path: str, operation: Document, action: Acti
     for parameter in operation["parameters"]:
         if parameter["in"] == "header" and parameter["name"] == "If-Match":
             parameter.update(description=IF_MATCH_DESCRIPTION, schema={"type": "string"})
-    if method == "post":
+    if method == "post" and path not in NEVER_REPLAYED:
         operation["parameters"].append(dict(IDEMPOTENCY_KEY))
         for status, answer in operation["responses"].items():
             if status.startswith("2"):
                 answer.setdefault("headers", {}).update({"ETag": dict(ETAG), "Idempotent-Replayed": dict(REPLAYED)})
+    elif method == "post":
+        for status, answer in operation["responses"].items():
+            if status.startswith("2"):
+                answer.setdefault("headers", {}).update({"ETag": dict(ETAG)})
     statuses = declared_errors(operation) | error_statuses(method, operation, authenticated, action)
     for status in sorted(statuses):
         operation["responses"][str(status)] = {"$ref": RESPONSES + PROBLEMS[status][0]}

@@ -152,7 +152,8 @@ class MentorshipOut(IdOut):
 
 
 class InvitationOut(Committed):
-    code: str
+    """The invitation's expiry; its code went to the participant's e-mail, never to the caller (contract v1.1)."""
+
     expires_at: str
 
 

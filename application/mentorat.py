@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
@@ -12,12 +13,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from application.errors import NotFound, PreconditionFailed, VersionConflict
+from application.outbox import OutgoingMessage
 
 A = TypeVar("A", bound=Aggregate)
 
 
 class KeysUnavailable(RuntimeError):
-    """This store was built without keys: erasure needs the store with keys (`bootstrap.service.build_service`)."""
+    """This store was built without keys: erasure and mail need the store with keys (`bootstrap.service`)."""
 
     def __init__(self) -> None:
         super().__init__(self.__doc__)
@@ -69,27 +71,46 @@ class Mentorat(Application[UUID]):
             raise NotFound
         return aggregate
 
-    def commit(self, *aggregates: Aggregate, **kwargs: Any) -> int:
-        """Save the aggregates atomically; answer the store's position after them."""
+    def commit(self, *aggregates: Aggregate, outbox: Sequence[OutgoingMessage] = (), **kwargs: Any) -> int:
+        """Save the aggregates atomically, with the messages to send; answer the store's position after them."""
+        if outbox:
+            kwargs["outbox"] = self.sealed_messages(outbox)
         try:
             recordings = self.save(*aggregates, **kwargs)
         except IntegrityError:
             raise VersionConflict from None
         return max(r.notification.id for r in recordings)
 
-    def execute(self, subject: Aggregate, *others: Aggregate, **data: Any) -> CommandResult:
+    def execute(
+        self,
+        subject: Aggregate,
+        *others: Aggregate,
+        outbox: Sequence[OutgoingMessage] = (),
+        replayable: bool = True,
+        **data: Any,
+    ) -> CommandResult:
         """Save a command's aggregates and answer its result (the subject's version, the position, `data`).
 
         The pending answer goes down to the recorder with the events (the library passes `save()`'s
         keyword arguments on), so a recorder can commit an idempotency record in the same transaction.
         """
         pending = CommandResult(subject.id, subject.version, 0, data)
-        position = self.commit(subject, *others, answer=pending)
+        if not replayable:  # an answer holding a bearer secret never goes down to be kept for a replay
+            return replace(pending, position=self.commit(subject, *others, outbox=outbox))
+        position = self.commit(subject, *others, outbox=outbox, answer=pending)
         return replace(pending, position=position)
 
     def position(self) -> int:
         """The position of the latest stored event."""
         return self.recorder.max_notification_id() or 0
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """A secret of this deployment for one purpose: only a store built with keys has one; this one refuses."""
+        raise KeysUnavailable
+
+    def sealed_messages(self, messages: Sequence[OutgoingMessage]) -> list[Any]:
+        """The messages as the recorder stores them, sealed: only a store built with keys can; this one refuses."""
+        raise KeysUnavailable
 
     def forget(self, person_id: UUID) -> None:
         """Destroy the key that reads a person's sealed fields: only a store built with keys can; this one refuses."""

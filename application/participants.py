@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from uuid import UUID
 
 from application.authorization import Caller, programme_actor
+from application.credentials import ID_PURPOSE, CredentialKeys
 from application.errors import NotFound, Unauthenticated
 from application.mentorat import CommandResult, Mentorat, check_version
+from application.outbox import INVITATION_MESSAGE, OutgoingMessage
 from application.ports import Ports
-from domain.credential import INVITATION, TOKEN, Credential, credential_id
+from domain.credential import INVITATION, TOKEN, Credential
+from domain.errors import Forbidden, InvalidValue
 from domain.participant import ERASED_NAME, Participant
-from domain.permissions import Action
+from domain.permissions import Action, may_act_on
 from domain.programme import Programme
 from domain.values import Actor, Role
 
@@ -62,10 +66,22 @@ class ParticipantCommands:
     ) -> CommandResult:
         """A coordinator registers a participant of their programme."""
         actor = programme_actor(caller, programme_id, Action.REGISTER_PARTICIPANT)
+        if not may_act_on(Action.REGISTER_PARTICIPANT, role):
+            raise Forbidden  # a permission that depends on a body field: checked after validation
         participant = Participant.register(
             self.ports.new_id(), programme_id, role, name, email, language, actor, self.ports.clock()
         )
         return self.store.execute(participant, id=str(participant.id))
+
+    def register_as_operator(
+        self, programme_id: UUID, role: str, name: str, email: str | None, language: str
+    ) -> CommandResult:
+        """Operator: register anyone in a programme; the only way an auditor is registered."""
+        self.store.load(Programme, programme_id)
+        participant = Participant.register(
+            self.ports.new_id(), programme_id, role, name, email, language, Actor.operator(), self.ports.clock()
+        )
+        return self.store.execute(participant, participant_id=str(participant.id))
 
     def get(self, participant_id: UUID) -> Participant:
         """A participant as the write side knows it (names and e-mails live only here)."""
@@ -75,26 +91,36 @@ class ParticipantCommands:
         """Load the participant once and check the caller may run this action on them (404, then 403)."""
         participant = self.store.load(Participant, participant_id)
         programme_actor(caller, participant.programme_id, action)
+        if not may_act_on(action, participant.role):
+            raise Forbidden
         return participant
 
     def _authorized(self, caller: Caller, participant: ParticipantRef, action: Action) -> tuple[Actor, Participant]:
         if not isinstance(participant, Participant):
             participant = self.store.load(Participant, participant)
-        return programme_actor(caller, participant.programme_id, action), participant
+        actor = programme_actor(caller, participant.programme_id, action)
+        if not may_act_on(action, participant.role):
+            raise Forbidden
+        return actor, participant
 
     def invite(self, caller: Caller, participant: ParticipantRef, expected_version: int | None = None) -> CommandResult:
-        """A coordinator issues a new one-time invitation code for a participant."""
+        """A coordinator has a new one-time code e-mailed to the participant; the answer never holds it."""
         actor, loaded = self._authorized(caller, participant, Action.INVITE_PARTICIPANT)
-        return self._invite(loaded, actor, expected_version)
+        check_version(loaded.version, expected_version)
+        code, invitation = self._issue_invitation(loaded, actor, self.ports.clock())  # refuses an inactive person
+        email = served_email(loaded)
+        if email is None:
+            raise InvalidValue("email")  # nowhere to send the code: nothing is saved
+        message = OutgoingMessage(
+            self.ports.new_id(), loaded.id, INVITATION_MESSAGE, email, served_name(loaded), loaded.language, code,
+            invitation.expires_at,
+        )
+        return self.store.execute(loaded, invitation, outbox=[message], expires_at=invitation.expires_at.isoformat())
 
     def invite_as_operator(self, participant_id: UUID) -> CommandResult:
-        """Operator: a new invitation for a participant who lost access."""
-        return self._invite(self.store.load(Participant, participant_id), Actor.operator(), None)
-
-    def _invite(self, participant: Participant, actor: Actor, expected_version: int | None) -> CommandResult:
-        check_version(participant.version, expected_version)
-        now = self.ports.clock()
-        code, invitation = self._issue_invitation(participant, actor, now)
+        """Operator: a new invitation whose code the operator hands over in person (answered, never e-mailed)."""
+        participant = self.store.load(Participant, participant_id)
+        code, invitation = self._issue_invitation(participant, Actor.operator(), self.ports.clock())
         return self.store.execute(participant, invitation, code=code, expires_at=invitation.expires_at.isoformat())
 
     def redeem(self, code: str) -> CommandResult:
@@ -109,6 +135,7 @@ class ParticipantCommands:
         return self.store.execute(
             participant,
             *credentials,
+            replayable=False,  # its answer is a bearer token: never stored, whatever the request's headers
             token=token,
             participant_id=str(participant.id),
             expires_at=credentials[1].expires_at.isoformat(),
@@ -151,18 +178,34 @@ class ParticipantCommands:
         self.store.forget(participant_id)
         return result
 
+    @cached_property
+    def keys(self) -> CredentialKeys:
+        """The keyed functions of credentials (the store with keys derives their secret from the master key)."""
+        return CredentialKeys(self.store.derived_secret(ID_PURPOSE))
+
     def _credential(self, secret: str, kind: str, now: datetime) -> Credential:
         if not secret or len(secret) > 200:
             raise NotFound
-        credential = self.store.load(Credential, credential_id(secret))
+        credential = self.store.load(Credential, self.keys.id_of(secret))
         if not credential.is_valid(kind, now):
             raise NotFound
+        if not self.keys.holds(
+            credential.id, credential.participant_id, credential.kind, credential.expires_at, credential.binding
+        ):
+            raise NotFound  # a row this server did not write (or an unkeyed one from before): nobody's
         return credential
+
+    def _issued(
+        self, secret: str, participant_id: UUID, kind: str, expires_at: datetime, actor: Actor, now: datetime
+    ) -> Credential:
+        credential_id = self.keys.id_of(secret)
+        binding = self.keys.binding(credential_id, participant_id, kind, expires_at)
+        return Credential.issue(credential_id, binding, participant_id, kind, expires_at, actor, now)
 
     def _issue_invitation(self, participant: Participant, actor: Actor, now: datetime) -> tuple[str, Credential]:
         code = self.ports.new_secret(SECRET_BYTES)
         expires_at = now + self.ports.invitation_ttl
-        invitation = Credential.issue(code, participant.id, INVITATION, expires_at, actor, now)
+        invitation = self._issued(code, participant.id, INVITATION, expires_at, actor, now)
         participant.issue_invitation(invitation.id, expires_at, actor, now)
         return code, invitation
 
@@ -171,7 +214,7 @@ class ParticipantCommands:
     ) -> tuple[str, tuple[Credential, Credential]]:
         token = self.ports.new_secret(SECRET_BYTES)
         expires_at = now + self.ports.token_ttl
-        token_credential = Credential.issue(token, participant.id, TOKEN, expires_at, actor, now)
+        token_credential = self._issued(token, participant.id, TOKEN, expires_at, actor, now)
         invitation.use(actor, now)
         participant.redeem_invitation(invitation.id, token_credential.id, expires_at, actor, now)
         return token, (invitation, token_credential)

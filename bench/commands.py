@@ -39,7 +39,7 @@ def signed_pairs(service: MentoratService, pairs: int) -> tuple[Caller, list[tup
         people = []
         for role in ("mentor", "mentee"):
             person = service.participants.register(coordinator, coordinator.programme_id, role, role, None, "fr")
-            code = service.participants.invite(coordinator, person.aggregate_id).data["code"]
+            code = service.participants.invite_as_operator(person.aggregate_id).data["code"]
             token = service.participants.redeem(code).data["token"]
             people.append(service.participants.authenticate(token))
         mentor, mentee = people

@@ -96,7 +96,7 @@ def signed_pairs(service: MentoratService, pairs: int) -> list[tuple[Caller, Cal
             person = service.participants.register(
                 coordinator, coordinator.programme_id, role, f"{role} {number}", f"{role}{number}@example.org", "fr"
             )
-            code = service.participants.invite(coordinator, person.aggregate_id).data["code"]
+            code = service.participants.invite_as_operator(person.aggregate_id).data["code"]
             people.append(service.participants.authenticate(service.participants.redeem(code).data["token"]))
         mentor, mentee = people
         m = service.mentorships.draft(coordinator, coordinator.programme_id, mentor.id, mentee.id, date.today(), None)

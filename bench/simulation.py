@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 
+from application.credentials import CredentialKeys
 from domain.credential import INVITATION, TOKEN, Credential
 from domain.mentorship import Mentorship
 from domain.participant import Participant
@@ -54,6 +55,9 @@ class Cohort:
 def party(participant: Participant) -> Actor:
     """A participant acting in their own role."""
     return Actor(participant.id, participant.role)
+
+
+BENCH_CREDENTIAL_KEYS = CredentialKeys(b"the bench's simulations only")
 
 
 class Simulation:
@@ -110,6 +114,12 @@ class Simulation:
         """A reproducible 256-bit secret."""
         return base64.urlsafe_b64encode(self.rng.randbytes(32)).rstrip(b"=").decode()
 
+    def credential(self, secret: str, participant_id: UUID, kind: str, expires_at: datetime, by: Actor) -> Credential:
+        """A credential under keyed ids (the bench's own key: its tokens never authenticate against a deployment)."""
+        credential_id = BENCH_CREDENTIAL_KEYS.id_of(secret)
+        binding = BENCH_CREDENTIAL_KEYS.binding(credential_id, participant_id, kind, expires_at)
+        return Credential.issue(credential_id, binding, participant_id, kind, expires_at, by, self.now)
+
     def at(self, day: date, hour: int) -> datetime:
         """A wall-clock hour of the programmes' zone, as UTC."""
         return datetime.combine(day, time(hour), tzinfo=ZONE).astimezone(UTC)
@@ -132,7 +142,7 @@ class Simulation:
     def invitation(self, participant: Participant, by: Actor) -> Credential:
         """Issue an invitation code for a participant."""
         expires_at = self.now + timedelta(days=7)
-        invitation = Credential.issue(self.secret(), participant.id, INVITATION, expires_at, by, self.now)
+        invitation = self.credential(self.secret(), participant.id, INVITATION, expires_at, by)
         participant.issue_invitation(invitation.id, expires_at, by, self.now)
         self.touch(invitation, participant)
         return invitation
@@ -141,7 +151,7 @@ class Simulation:
         """Redeem an invitation for a bearer token; answer the token."""
         actor, secret = by or party(participant), self.secret()
         expires_at = self.now + TOKEN_TTL
-        token = Credential.issue(secret, participant.id, TOKEN, expires_at, actor, self.now)
+        token = self.credential(secret, participant.id, TOKEN, expires_at, actor)
         invitation.use(actor, self.now)
         participant.redeem_invitation(invitation.id, token.id, expires_at, actor, self.now)
         self.touch(token, invitation, participant)

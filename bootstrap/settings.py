@@ -37,10 +37,23 @@ class Settings(BaseSettings):
     checkpoint_dir: Path | None = None  # where signed checkpoints are written; default: <data_dir>/checkpoints
     checkpoint_minutes: float = Field(default=60.0, ge=0, le=7 * 24 * 60)  # periodic checkpoints; 0 turns them off
 
+    docs: bool = True  # /docs and /redoc (served offline); MENTORAT_DOCS=false turns them off
+    mail_url: SecretStr | None = None  # smtp://[user[:password]@]host[:port][?starttls=true] or file:///dir
+    mail_from: str = "Mentorat <mentorat@localhost>"
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s#?]+$")  # links in messages
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=2)  # a commit in another process is sent within this
+
     @property
     def uses_postgres(self) -> bool:
         """True when `MENTORAT_DATABASE_URL` selects PostgreSQL."""
         return bool(self.database_url)
+
+    @property
+    def mail_target(self) -> str:
+        """Where messages go: the setting, or the data directory's `outbox` folder."""
+        if self.mail_url is not None:
+            return self.mail_url.get_secret_value()
+        return (self.data_dir.resolve() / "outbox").as_uri()
 
     @property
     def checkpoints_path(self) -> Path:

@@ -26,6 +26,8 @@ programme = typer.Typer(help="Programmes.", no_args_is_help=True)
 participant = typer.Typer(help="Participants.", no_args_is_help=True)
 app.add_typer(programme, name="programme")
 projections = typer.Typer(help="Read models: list and rebuild.", no_args_is_help=True)
+outbox = typer.Typer(help="Messages waiting to be sent.", no_args_is_help=True)
+app.add_typer(outbox, name="outbox")
 app.add_typer(participant, name="participant")
 app.add_typer(projections, name="projections")
 app.add_typer(audit, name="audit")
@@ -66,6 +68,22 @@ def create_programme(
         typer.echo(f"coordinator token (shown once): {created['coordinator_token']}")
 
 
+@participant.command("register")
+def register(
+    programme_id: Annotated[str, typer.Option("--programme", help="The programme's id.")],
+    role: Annotated[str, typer.Option(help="mentor, mentee, coordinator or auditor.")],
+    name: Annotated[str, typer.Option(help="The person's name.")],
+    email: Annotated[str, typer.Option(help="Their e-mail address (invitations are sent there).")],
+    language: Annotated[str, typer.Option(help="fr or en: the language of their messages.")] = "fr",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Register anyone in a programme (the only way to register an auditor); invite them next."""
+    with operator_service() as service:
+        result = service.participants.register_as_operator(_uuid(programme_id), role, name, email, language)
+    participant_id = result.data["participant_id"]
+    typer.echo(json.dumps({"participant_id": participant_id}) if as_json else participant_id)
+
+
 @participant.command("invite")
 def invite(
     participant_id: Annotated[str, typer.Argument(help="The participant's id.")],
@@ -83,6 +101,37 @@ def erase(participant_id: Annotated[str, typer.Argument(help="The participant's 
     with operator_service() as service:
         result = service.participants.erase(_uuid(participant_id))
     typer.echo("already erased; data key destroyed" if result.data.get("already_erased") else "erased")
+
+
+@outbox.command("list")
+def list_outbox(as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
+    """Pending messages: id, recipient's participant id, attempts, last error class (never an address or a code)."""
+    from bootstrap.mail import outbox_of
+    from infrastructure.times import from_micros
+
+    service = build_service(Settings(), with_keys=False)
+    try:
+        pending = outbox_of(service.store).pending_messages()
+    finally:
+        service.close()
+    items = [
+        {
+            "id": p.message_id,
+            "participant_id": p.participant_id,
+            "attempts": p.attempts,
+            "last_error": p.last_error,
+            "created_at": from_micros(p.created_at).isoformat(),
+            "next_attempt_at": from_micros(p.next_attempt_at).isoformat(),
+        }
+        for p in pending
+    ]
+    if as_json:
+        typer.echo(json.dumps({"messages": items}))
+        return
+    typer.echo(f"{len(items)} pending")
+    for item in items:
+        error = item["last_error"] or "-"
+        typer.echo(f"{item['id']} to {item['participant_id']} attempts {item['attempts']} last error {error}")
 
 
 @app.command()
@@ -121,14 +170,37 @@ def projector() -> None:
     service = build_service(settings, with_keys=False)  # projections never need keys
     read_side = ReadSide(service.store, settings)
     background = Background(read_side, settings)
-    try:
-        background.start()
-        status = background.run_until_stopped()
-    finally:
-        background.stop()
-        read_side.close()
-        service.close()
+    with mail_delivery(settings):
+        try:
+            background.start()
+            status = background.run_until_stopped()
+        finally:
+            background.stop()
+            read_side.close()
+            service.close()
     raise typer.Exit(status)
+
+
+@contextmanager
+def mail_delivery(settings: Settings) -> Iterator[None]:
+    """The outbox's delivery worker beside the projectors, over a store with keys (it opens each message)."""
+    import logging
+
+    from bootstrap.mail import build_delivery
+
+    try:
+        keyed = build_service(settings)
+    except ConfigurationError as error:  # no master key here: the API's own worker delivers
+        logging.getLogger("mentorat.outbox").warning("no mail delivery in this process: %s", error)
+        yield
+        return
+    delivery = build_delivery(keyed.store, settings)
+    delivery.start()
+    try:
+        yield
+    finally:
+        delivery.stop()
+        keyed.close()
 
 
 @projections.command("list")

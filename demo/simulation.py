@@ -12,7 +12,12 @@ from zoneinfo import ZoneInfo
 
 from application.authorization import Caller
 from application.service import MentoratService
+from bootstrap.mail import outbox_of
 from domain.values import add_months
+from infrastructure.encrypted_store import EncryptedMentorat
+from infrastructure.mail.compose import code_of
+from infrastructure.mail.delivery import Delivery, Envelope
+from infrastructure.mail.transports import MemorySink
 
 SEED = 2026
 TIME_ZONE = "America/Toronto"
@@ -20,6 +25,7 @@ ZONE = ZoneInfo(TIME_ZONE)
 LAUNCH = datetime(2024, 12, 2, 14, 0, tzinfo=UTC)
 TODAY = datetime(2026, 1, 12, 16, 0, tzinfo=UTC)
 MARK = "DEMO-CONFIDENTIAL"
+URL = "http://127.0.0.1:8000"
 
 Story = Iterator[datetime]
 
@@ -92,6 +98,12 @@ class Simulation:
         )
         self.coordinator = service.participants.authenticate(created["coordinator_token"])
         self.programme_id = UUID(created["programme_id"])
+        self.mailbox = MemorySink()  # the demo's people read their invitations here
+        if not isinstance(service.store, EncryptedMentorat):
+            raise TypeError("the demo runs over the store with keys")
+        self.delivery = Delivery(
+            outbox_of(service.store), service.store.keys, self.mailbox, Envelope("Mentorat <demo@demo.invalid>", URL)
+        )
 
     # The engine ------------------------------------------------------------
 
@@ -113,14 +125,19 @@ class Simulation:
     # People ----------------------------------------------------------------
 
     def enrol(self, role: str, into: list[Caller]) -> Story:
-        """The coordinator registers and invites someone, who redeems the code a little later."""
+        """The coordinator (for an auditor, the operator) registers and invites someone, who redeems the code later."""
         self.people += 1
         number = self.people
         language = "fr" if self.rng.random() < 0.7 else "en"
-        registered = self.service.participants.register(
-            self.coordinator, self.programme_id, role, f"Person {number} {MARK}", f"p{number}@demo.invalid", language
-        )
-        code = self.service.participants.invite(self.coordinator, registered.aggregate_id).data["code"]
+        people, name, email = self.service.participants, f"Person {number} {MARK}", f"p{number}@demo.invalid"
+        if role == "auditor":  # the operator's: registered and handed a code by the operator
+            registered = people.register_as_operator(self.programme_id, role, name, email, language)
+            code = people.invite_as_operator(registered.aggregate_id).data["code"]
+        else:
+            registered = people.register(self.coordinator, self.programme_id, role, name, email, language)
+            people.invite(self.coordinator, registered.aggregate_id)
+            self.delivery.deliver_due()  # the code reaches the person by e-mail, never the coordinator
+            code = code_of(self.mailbox.latest_to(email))
         yield self.clock.now + timedelta(hours=self.rng.randint(1, 60))
         token = self.service.participants.redeem(code).data["token"]
         into.append(self.service.participants.authenticate(token))

@@ -1,39 +1,32 @@
-"""A credential: an invitation code or a bearer token, found by the hash of its secret.
+"""A credential: an invitation code or a bearer token, found by a keyed hash of its secret.
 
-The aggregate id is derived from the secret's SHA-256, so a token is looked up in one read
-and the secret itself is never stored (the library has no secondary index; this is its
-documented way to find an aggregate by a unique key).
+The aggregate id is a keyed one-way function of the secret (`application/credentials.py`), so a token
+is looked up in one read and the secret itself is never stored (the library has no secondary index;
+this is its documented way to find an aggregate by a unique key). `binding` proves the server wrote it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from domain.events import MentoratAggregate, MentoratCreated, MentoratEvent
 from domain.values import Actor
 
 INVITATION, TOKEN = "invitation", "token"
-_NAMESPACE = uuid5(NAMESPACE_URL, "urn:mentorat:credential")
-
-
-def credential_id(secret: str) -> UUID:
-    """The aggregate id of the credential for a secret (a one-way function of it)."""
-    digest = hashlib.sha256(secret.encode("utf-8")).hexdigest()
-    return uuid5(_NAMESPACE, digest)
 
 
 class Credential(MentoratAggregate):
     """The stored trace of a secret handed to a participant."""
 
     class CredentialIssued(MentoratCreated):
-        """A code or token was issued (its hash names the aggregate)."""
+        """A code or token was issued (its keyed hash names the aggregate)."""
 
         participant_id: UUID
         kind: str
         expires_at: datetime
+        binding: str = ""  # empty in credentials issued before ids were keyed: they authenticate nobody
 
     class CredentialUsed(MentoratEvent):
         """A one-time code was used."""
@@ -42,23 +35,32 @@ class Credential(MentoratAggregate):
             """Mark it used."""
             aggregate.used = True
 
-    def __init__(self, participant_id: UUID, kind: str, expires_at: datetime, **_: Any) -> None:
+    def __init__(self, participant_id: UUID, kind: str, expires_at: datetime, binding: str = "", **_: Any) -> None:
         self.participant_id = participant_id
         self.kind = kind
         self.expires_at = expires_at
+        self.binding = binding
         self.used = False
 
     @classmethod
     def issue(
-        cls, secret: str, participant_id: UUID, kind: str, expires_at: datetime, actor: Actor, now: datetime
+        cls,
+        credential_id: UUID,
+        binding: str,
+        participant_id: UUID,
+        kind: str,
+        expires_at: datetime,
+        actor: Actor,
+        now: datetime,
     ) -> Credential:
-        """Issue a credential for a secret."""
+        """Issue a credential under the id its secret's keyed hash gives, with the server's binding."""
         return cls._create(
             cls.CredentialIssued,
-            id=credential_id(secret),
+            id=credential_id,
             participant_id=participant_id,
             kind=kind,
             expires_at=expires_at,
+            binding=binding,
             actor_id=actor.id,
             actor_role=actor.role,
             occurred_at=now,

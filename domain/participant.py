@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,11 @@ from domain.values import Actor, Language, Role, check_text
 
 ERASED_NAME = "[erased]"
 MAX_NAME, MAX_EMAIL = 200, 320
+
+
+def one_line(text: str) -> bool:
+    """No line break, tab or other control character."""
+    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
 
 
 class Participant(MentoratAggregate):
@@ -108,8 +114,8 @@ class Participant(MentoratAggregate):
         if language not in set(Language):
             raise InvalidValue("language")
         check_text("name", name, required=True)
-        if len(name) > MAX_NAME:
-            raise InvalidValue("name")
+        if len(name) > MAX_NAME or not one_line(name):
+            raise InvalidValue("name")  # a name is one line: it is printed into messages sent to the person
         if email is not None and (len(email) > MAX_EMAIL or "@" not in email):
             raise InvalidValue("email")
         return cls._create(

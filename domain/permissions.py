@@ -85,6 +85,19 @@ ALLOWED: dict[Action, frozenset[str]] = {
 }
 
 
+# The auditor belongs to the operator: whoever is audited never registers, invites or deactivates them.
+OPERATOR_ONLY_SUBJECTS: dict[Action, frozenset[str]] = {
+    A.REGISTER_PARTICIPANT: frozenset({AUDITOR}),
+    A.INVITE_PARTICIPANT: frozenset({AUDITOR}),
+    A.DEACTIVATE_PARTICIPANT: frozenset({AUDITOR}),
+}
+
+
 def may(role: str, action: Action) -> bool:
     """Whether this role may attempt this action (where it can see the subject)."""
     return role in ALLOWED[action]
+
+
+def may_act_on(action: Action, subject_role: str) -> bool:
+    """Whether a participant may run this action on a person of this role (the operator always may)."""
+    return subject_role not in OPERATOR_ONLY_SUBJECTS.get(action, frozenset())

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 from eventsourcing.utils import EnvType
 
 from application.mentorat import Mentorat
+from application.outbox import OutgoingMessage
 from infrastructure.data_keys import KeyRing
 from infrastructure.field_mapper import FieldMapper
+from infrastructure.outbox_table import seal_message
+from infrastructure.times import now_utc
 
 
 class EncryptedMentorat(Mentorat):
@@ -19,6 +25,7 @@ class EncryptedMentorat(Mentorat):
 
     def __init__(self, env: EnvType | None, keys: KeyRing) -> None:
         self.keys = keys
+        self.outbox_written = threading.Event()  # wakes this process's delivery worker after a commit
         super().__init__(env=env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -27,6 +34,18 @@ class EncryptedMentorat(Mentorat):
             raise TypeError("MAPPER_TOPIC must name infrastructure.field_mapper:FieldMapper")
         mapper.keys = self.keys  # a fresh mapper of this store's own: no copy needed
         return mapper
+
+    def derived_secret(self, purpose: str) -> bytes:
+        return self.keys.derived_secret(purpose)
+
+    def sealed_messages(self, messages: Sequence[OutgoingMessage]) -> list[Any]:
+        return [seal_message(self.keys, message, now_utc()) for message in messages]
+
+    def commit(self, *aggregates: Any, outbox: Sequence[OutgoingMessage] = (), **kwargs: Any) -> int:
+        position = super().commit(*aggregates, outbox=outbox, **kwargs)
+        if outbox:
+            self.outbox_written.set()
+        return position
 
     def forget(self, person_id: UUID) -> None:
         self.keys.destroy(person_id)

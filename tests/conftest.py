@@ -61,7 +61,9 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "sqlite":
         return Settings(data_dir=tmp_path / "var", database_url=None)
     schema = request.getfixturevalue("pg_schema")
-    return Settings(database_url=postgres_url(), database_schema=schema, pool_size=4, max_overflow=4)
+    return Settings(
+        data_dir=tmp_path / "var", database_url=postgres_url(), database_schema=schema, pool_size=4, max_overflow=4
+    )
 
 
 @pytest.fixture

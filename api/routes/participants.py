@@ -35,7 +35,7 @@ def register_participant(
     service: Service,
     response: Response,
 ) -> dict[str, object]:
-    """A coordinator registers a participant."""
+    """A coordinator registers a mentor, mentee or coordinator; an auditor is the operator's to register (403)."""
     caller, programme_id = scope
     result = service.participants.register(caller, programme_id, body.role, body.name, body.email, body.language)
     return committed(response, result)
@@ -54,7 +54,10 @@ def invite(
     service: Service,
     response: Response,
 ) -> dict[str, object]:
-    """A coordinator issues a one-time invitation code, valid 7 days."""
+    """A coordinator has a one-time code (valid 7 days) e-mailed to the participant; the answer never holds it.
+
+    An auditor is invited by the operator only (`mentorat participant invite`): 403 here.
+    """
     caller, participant = scope
     return committed(response, service.participants.invite(caller, participant, expected))
 
@@ -69,7 +72,11 @@ def invite(
 def redeem(
     body: Annotated[RedemptionIn, Depends(json_body(RedemptionIn))], service: Service, response: Response
 ) -> dict[str, object]:
-    """Anyone exchanges a valid code for a bearer token (used, expired or unknown codes: 404)."""
+    """Anyone exchanges a valid code for a bearer token (used, expired or unknown codes: 404).
+
+    The answer holds a bearer secret and is never stored for replay: an `Idempotency-Key` is ignored here,
+    and a retry is an ordinary used code (404).
+    """
     return committed(response, service.participants.redeem(body.code))
 
 
@@ -86,6 +93,6 @@ def deactivate(
     service: Service,
     response: Response,
 ) -> dict[str, object]:
-    """A coordinator deactivates a participant; their tokens stop working."""
+    """A coordinator deactivates a participant; their tokens stop working (an auditor: the operator's, 403)."""
     caller, participant = scope
     return committed(response, service.participants.deactivate(caller, participant, expected))

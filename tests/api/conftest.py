@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from api.app import create_app
 from api.server import uvicorn_config
 from application.service import MentoratService
 from bootstrap.settings import Settings
-from tests.support import FakeClock, ports
+from tests.support import FakeClock, mailed_code, ports
 
 PROBLEM_JSON = "application/problem+json"
 START = "2026-01-01"  # the convention's start date; the fake clock starts on 2026-01-05 15:00 UTC
@@ -33,12 +34,21 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def service_of(client: TestClient) -> MentoratService:
-    """The write side the app built in its lifespan."""
-    app = client.app
+def service_of(client: TestClient | FastAPI) -> MentoratService:
+    """The write side the app built in its lifespan (given the app, or a `TestClient` of it)."""
+    app = client if isinstance(client, FastAPI) else client.app
     assert isinstance(app, FastAPI)
     service: MentoratService = app.state.service
     return service
+
+
+def mailed(app_or_client: Any, address: str) -> str:
+    """The code of the newest invitation e-mailed to an address (delivering what is due first).
+
+    Takes the app, or a `TestClient` of it.
+    """
+    app = getattr(app_or_client, "app", app_or_client)
+    return mailed_code(app.state.delivery, app.state.settings, address)
 
 
 def created(response: Any) -> dict[str, Any]:
@@ -91,30 +101,61 @@ class World:
 
 
 def enrol(
-    client: httpx.Client, coordinator: dict[str, str], programme_id: str, role: str, name: str
+    client: httpx.Client,
+    coordinator: dict[str, str],
+    programme_id: str,
+    role: str,
+    name: str,
+    app: FastAPI | None = None,
 ) -> tuple[str, str]:
-    """Register a participant, invite them and redeem the code as they would: their id and token."""
-    body = {"role": role, "name": name, "email": f"{name.lower()}@example.org", "language": "fr"}
-    participant_id = created(
-        client.post(f"/v1/programmes/{programme_id}/participants", json=body, headers=coordinator)
-    )["id"]
-    code = created(client.post(f"/v1/participants/{participant_id}/invitations", headers=coordinator))["code"]
+    """Register a participant, invite them and redeem the code as they would: their id and token.
+
+    The coordinator registers and invites mentors, mentees and coordinators; an auditor is the operator's.
+    `app` is needed when `client` is a plain HTTP client of a served app (not a `TestClient`).
+    """
+    email = f"{name.lower()}@example.org"
+    source = app or client
+    if role == "auditor":
+        people = service_of(source).participants  # type: ignore[arg-type]
+        participant_id = str(people.register_as_operator(UUID(programme_id), role, name, email, "fr").aggregate_id)
+        code = people.invite_as_operator(UUID(participant_id)).data["code"]
+    else:
+        body = {"role": role, "name": name, "email": email, "language": "fr"}
+        participant_id = created(
+            client.post(f"/v1/programmes/{programme_id}/participants", json=body, headers=coordinator)
+        )["id"]
+        code = invitation_code(client, coordinator, participant_id, app)
     redeemed = created(client.post("/v1/invitations/redemption", json={"code": code}))
     assert redeemed["participant_id"] == participant_id
     return str(participant_id), str(redeemed["token"])
 
 
-def build_world(client: httpx.Client, service: MentoratService) -> World:
-    """Build the world through the HTTP API (only the programmes are created by the operator)."""
+def invitation_code(
+    client: httpx.Client, coordinator: dict[str, str], participant_id: str, app: FastAPI | None = None
+) -> str:
+    """The coordinator invites a participant: the code as the participant reads it in their e-mail."""
+    invited = created(client.post(f"/v1/participants/{participant_id}/invitations", headers=coordinator))
+    assert set(invited) == {"expires_at", "version", "position"}  # the code went by e-mail, never to the coordinator
+    source = app or client
+    address = service_of(source).participants.get(UUID(participant_id)).email  # type: ignore[arg-type]
+    assert isinstance(address, str)
+    return mailed(source, address)
+
+
+def build_world(client: httpx.Client, service: MentoratService, app: FastAPI | None = None) -> World:
+    """Build the world through the HTTP API (only the programmes and the auditor are the operator's).
+
+    `app` is needed when `client` is a plain HTTP client of a served app (not a `TestClient`).
+    """
     first = service.participants.create_programme("Programme", "Coordinator", "coordinator@example.org")
     second = service.participants.create_programme("Other programme", "Other coordinator", None)
     pid = first["programme_id"]
     coordinator = bearer(first["coordinator_token"])
-    mentor_id, mentor_token = enrol(client, coordinator, pid, "mentor", "Mentor")
-    mentee_id, mentee_token = enrol(client, coordinator, pid, "mentee", "Mentee")
-    auditor_id, auditor_token = enrol(client, coordinator, pid, "auditor", "Auditor")
-    other_mentor_id, other_mentor_token = enrol(client, coordinator, pid, "mentor", "Othermentor")
-    other_mentee_id, _ = enrol(client, coordinator, pid, "mentee", "Othermentee")
+    mentor_id, mentor_token = enrol(client, coordinator, pid, "mentor", "Mentor", app)
+    mentee_id, mentee_token = enrol(client, coordinator, pid, "mentee", "Mentee", app)
+    auditor_id, auditor_token = enrol(client, coordinator, pid, "auditor", "Auditor", app)
+    other_mentor_id, other_mentor_token = enrol(client, coordinator, pid, "mentor", "Othermentor", app)
+    other_mentee_id, _ = enrol(client, coordinator, pid, "mentee", "Othermentee", app)
     mentor, mentee = bearer(mentor_token), bearer(mentee_token)
 
     drafted = created(

@@ -31,7 +31,7 @@ from bootstrap.settings import Settings
 from bootstrap.store_env import SQLITE_FILE
 from cli.main import app as cli
 from projections.access_log import ENTRIES, PROGRAMME_OF
-from tests.api.conftest import PROBLEM_JSON, START, World, bearer, created, enrol, service_of
+from tests.api.conftest import PROBLEM_JSON, START, World, bearer, build_world, created, enrol, service_of
 from tests.conftest import postgres_url
 from tests.integration.test_cli import settings_env
 from tests.support import FakeClock, ports
@@ -115,13 +115,15 @@ def live(client: TestClient, clock: FakeClock, marks: Marks) -> Scene:
         ("invitation_redeemed", None, "operator", coordinator_id, clock()),
     ]
     ids, tokens = {"coordinator": coordinator_id}, {"coordinator": coordinator}
-    # The coordinator invites four people; each redeems their own code (names and e-mails are markers)
+    # The operator invites the auditor, the coordinator three people; each redeems their own code (names and
+    # e-mails are markers)
     for who, role in (("auditor", "auditor"), ("mentor", "mentor"), ("mentee", "mentee"), ("leaver", "mentee")):
         at = clock.advance(minutes=1)
         ids[who], token = enrol(client, coordinator, pid, role, f"{marks.personal}{who}")
         tokens[who] = bearer(token)
+        inviter = (None, "operator") if role == "auditor" else (coordinator_id, "coordinator")
         expected += [
-            ("invitation_issued", coordinator_id, "coordinator", ids[who], at),
+            ("invitation_issued", *inviter, ids[who], at),
             ("invitation_redeemed", ids[who], role, ids[who], at),
         ]
     # A signed mentorship with a confidential objective: commands, not accesses
@@ -242,9 +244,9 @@ def test_refused_reads_record_nothing(app_client: TestClient, world: World) -> N
 
 
 def test_paging_walks_every_entry_once_in_order(app_client: TestClient, world: World, clock: FakeClock) -> None:
-    # Given more accesses: the parties read their journal at distinct times
+    # Given more accesses: the parties read their journal at distinct times (ten minutes apart, each recorded)
     for _ in range(10):
-        clock.advance(minutes=1)
+        clock.advance(minutes=10)
         assert app_client.get(f"/v1/mentorships/{world.mentorship_id}/journal", headers=world.mentor).status_code == 200
     whole = everything(app_client, world.programme_id, world.auditor)
     assert len(whole) == 22  # six people's invitations and redemptions, ten journal reads
@@ -338,6 +340,7 @@ def test_a_read_whose_access_cannot_be_recorded_fails_and_serves_nothing(
     logged = everything(app_client, scene.programme_id, scene.tokens["auditor"])
     before = position(app_client)
     participants = f"/v1/programmes/{scene.programme_id}/participants?after={before}"  # a page of five people
+    clock.advance(minutes=10)  # past the reads the scene recorded: these would be recorded again
     # When the store refuses to record, Then the journal and the participants are not served: a bare 500
     with store_refusing_writes(app_client, settings):
         for path, headers in ((journal, mentor), (participants, coordinator)):
@@ -353,3 +356,41 @@ def test_a_read_whose_access_cannot_be_recorded_fails_and_serves_nothing(
     assert marks.content in app_client.get(journal, headers=mentor).text
     actions = [entry[0] for entry in everything(app_client, scene.programme_id, scene.tokens["auditor"])]
     assert actions[len(logged) :] == ["journal_read"]
+
+
+def test_a_repeated_read_within_ten_minutes_of_the_last_recorded_one_is_not_recorded_again(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Reads do not flood the history: one record per actor and subject per ten minutes, across processes."""
+    with (
+        TestClient(create_app(settings, ports(clock))) as client,
+        TestClient(create_app(settings, ports(clock))) as other,
+    ):
+        world = build_world(client, service_of(client))
+        service = service_of(client)
+        journal = f"/v1/mentorships/{world.mentorship_id}/journal"
+        listing = f"/v1/programmes/{world.programme_id}/participants"
+
+        def recorded() -> int:
+            return len(stored_access_records(service))
+
+        start = recorded()
+        assert client.get(journal, headers=world.mentor).status_code == 200
+        assert recorded() == start + 1
+        # Read again at once, through another API process over the same store, and 9 minutes later: not recorded
+        assert other.get(journal, headers=world.mentor).status_code == 200
+        clock.advance(minutes=9, seconds=59)
+        assert client.get(journal, headers=world.mentor).status_code == 200
+        assert recorded() == start + 1
+        # Another actor's read of the same subject is recorded
+        assert client.get(journal, headers=world.mentee).status_code == 200
+        assert recorded() == start + 2
+        # Ten minutes after the last recorded read, it is recorded again
+        clock.advance(seconds=1)
+        assert client.get(journal, headers=world.mentor).status_code == 200
+        assert recorded() == start + 3
+        # A personal-data read: one record per participant listed, then none for the same list again
+        people = len(client.get(listing, headers=world.coordinator).json()["items"])
+        assert recorded() == start + 3 + people
+        assert other.get(listing, headers=world.coordinator).status_code == 200
+        assert recorded() == start + 3 + people

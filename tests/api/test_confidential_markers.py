@@ -128,7 +128,7 @@ def served(settings: Settings, clock: FakeClock, logs: Callable[[], list[logging
     app = create_app(settings, ports(clock))
     with serve(app) as base, httpx.Client(base_url=base, timeout=30, transport=no_delay()) as client:
         service: MentoratService = app.state.service
-        yield Served(app, client, service, build_world(client, service), [])
+        yield Served(app, client, service, build_world(client, service, app), [])
 
 
 def assert_no_leak(served: Served, records: list[logging.LogRecord], marker: str) -> None:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from bootstrap.settings import Settings
+from tests.api.conftest import mailed
 from tests.support import FakeClock, ports
 
 
@@ -36,10 +37,12 @@ def join(client: TestClient, coordinator: dict[str, str], programme_id: str, rol
         )
     )
     invitation = created(client.post(f"/v1/participants/{person['id']}/invitations", headers=coordinator))
-    token = created(client.post("/v1/invitations/redemption", json={"code": invitation["code"]}))
+    assert "code" not in invitation  # the code goes to the participant's e-mail
+    code = mailed(client, f"{role}@example.org")
+    token = created(client.post("/v1/invitations/redemption", json={"code": code}))
     assert token["participant_id"] == person["id"]
     # The code is one-time.
-    again = client.post("/v1/invitations/redemption", json={"code": invitation["code"]})
+    again = client.post("/v1/invitations/redemption", json={"code": code})
     assert again.status_code == 404
     return person["id"], bearer(token["token"])
 

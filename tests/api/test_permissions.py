@@ -13,12 +13,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
+from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, START, bearer, created, enrol, service_of
+from tests.api.conftest import (
+    FUTURE_MEETING,
+    PAST_MEETING,
+    PROBLEM_JSON,
+    START,
+    bearer,
+    created,
+    enrol,
+    invitation_code,
+    mailed,
+    service_of,
+)
 from tests.api.routes import app_routes
 from tests.support import FakeClock
 
@@ -120,7 +132,7 @@ def a_person(w: World) -> Subject:
 def an_invitation(w: World) -> Subject:
     """An unredeemed invitation code of a new participant."""
     participant_id = w.register("mentee")
-    code = created(w.post(f"/v1/participants/{participant_id}/invitations", w.coordinator))["code"]
+    code = invitation_code(w.client, w.coordinator, participant_id)
     return w.base.having(code=code)
 
 
@@ -301,7 +313,7 @@ def expected_status(method: str, path: str, caller: str) -> int:
 
 def expired_token(w: World, participant_id: str, clock: FakeClock, lifetime: timedelta) -> dict[str, str]:
     """A real token of this participant, redeemed with the clock set back past its lifetime, then restored."""
-    code = created(w.post(f"/v1/participants/{participant_id}/invitations", w.coordinator))["code"]
+    code = invitation_code(w.client, w.coordinator, participant_id)
     back = lifetime + timedelta(days=1)
     clock.now -= back
     try:
@@ -322,7 +334,7 @@ def deactivated_token(w: World) -> dict[str, str]:
 def build(client: TestClient, clock: FakeClock) -> World:
     """Both programmes (launched by the operator) and everyone in them, built through the API."""
     service = service_of(client)
-    home = service.participants.create_programme("Programme", "Coordinator", None)
+    home = service.participants.create_programme("Programme", "Coordinator", "coordinator@example.org")
     away = service.participants.create_programme("Other programme", "Other coordinator", None)
     w = World(client, home["programme_id"], bearer(home["coordinator_token"]))
     abroad = World(client, away["programme_id"], bearer(away["coordinator_token"]))
@@ -436,8 +448,11 @@ def launch(client: TestClient) -> tuple[str, dict[str, str]]:
 
 
 def invite(client: TestClient, coordinator: dict[str, str], participant_id: str) -> dict[str, Any]:
+    """The invitation's answer, with the code the participant received by e-mail added as `code`."""
     answer: dict[str, Any] = created(client.post(f"/v1/participants/{participant_id}/invitations", headers=coordinator))
-    return answer
+    address = service_of(client).participants.get(UUID(participant_id)).email
+    assert isinstance(address, str) and "code" not in answer
+    return {**answer, "code": mailed(client, address)}
 
 
 def redeem(client: TestClient, code: str) -> httpx.Response:

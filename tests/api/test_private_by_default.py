@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -69,3 +70,23 @@ def test_the_real_server_names_no_software(settings: Settings, clock: FakeClock)
         answer = httpx.get(f"{base}/healthz")
     assert answer.status_code == 200
     assert "server" not in answer.headers
+
+
+def test_the_docs_page_loads_every_asset_from_the_app_itself(settings: Settings, clock: FakeClock) -> None:
+    """Offline, a page whose scripts come from a CDN is blank: every asset of `/docs` is the app's own."""
+    with TestClient(create_app(settings, ports(clock))) as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", page.text)
+        assert assets and all(asset.startswith("/") for asset in assets), assets  # no other host
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
+        assert "SwaggerUIBundle" in client.get(next(a for a in assets if a.endswith(".js"))).text
+        assert client.get("/openapi.json").json()["info"]["title"] == "Mentorat"
+
+
+def test_the_operator_turns_the_docs_pages_off(settings: Settings, clock: FakeClock) -> None:
+    off = settings.model_copy(update={"docs": False})
+    with TestClient(create_app(off, ports(clock))) as client:
+        assert [client.get(path).status_code for path in ("/docs", "/redoc")] == [404, 404]
+        assert client.get("/openapi.json").status_code == 200  # integrators still generate their clients from it

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import httpx
 
@@ -36,7 +37,9 @@ from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from infrastructure.audit.chain_sql import CHAIN, CHECKPOINTS
 from infrastructure.idempotency_ledger import TABLE as IDEMPOTENCY_TABLE
-from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, START, bearer, serve
+from infrastructure.outbox_table import OUTBOX
+from infrastructure.recent_reads import RECENT_READS
+from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, START, bearer, mailed, serve
 from tests.support import FakeClock, ports
 
 CLIENT_LOGGERS = ("httpx", "httpcore")  # the test's own client (it logs the URLs it calls): quiet, and not searched
@@ -146,6 +149,7 @@ class Session:
 
     client: httpx.Client
     marks: Marks
+    app: Any = None  # the served app: its mail sink holds the invitations' codes
     answers: int = 0
 
     def send(
@@ -229,11 +233,18 @@ class World:
 
 
 def enrol(s: Session, w: World, who: str, role: str) -> None:
-    """Register (name and e-mail are markers), invite and redeem."""
+    """Register (name and e-mail are markers), invite and redeem (an auditor: the operator registers and invites)."""
     coordinator = w.tokens["coordinator"]
-    body = {"role": role, "name": s.marks.name(who), "email": s.marks.email(who), "language": "en"}
-    participant_id = s.post(f"/v1/programmes/{w.pid}/participants", coordinator, body)["id"]
-    code = s.post(f"/v1/participants/{participant_id}/invitations", coordinator)["code"]
+    if role == "auditor":
+        people = s.app.state.service.participants
+        registered = people.register_as_operator(UUID(w.pid), role, s.marks.name(who), s.marks.email(who), "en")
+        participant_id = str(registered.aggregate_id)
+        code = people.invite_as_operator(registered.aggregate_id).data["code"]
+    else:
+        body = {"role": role, "name": s.marks.name(who), "email": s.marks.email(who), "language": "en"}
+        participant_id = s.post(f"/v1/programmes/{w.pid}/participants", coordinator, body)["id"]
+        s.post(f"/v1/participants/{participant_id}/invitations", coordinator)
+        code = mailed(s.app, s.marks.email(who))
     redeemed = s.post("/v1/invitations/redemption", None, {"code": code})
     w.ids[who], w.tokens[who] = participant_id, bearer(redeemed["token"])
     w.programme_people.append(who)
@@ -578,7 +589,7 @@ def pages(
 # -- the read models --------------------------------------------------------------------------------------------
 
 
-STORE_TABLES = {IDEMPOTENCY_TABLE, CHAIN, CHECKPOINTS}  # the store's own tables beside the events
+STORE_TABLES = {IDEMPOTENCY_TABLE, CHAIN, CHECKPOINTS, OUTBOX, RECENT_READS}  # the store's own, beside the events
 
 
 def dump(read_side: ReadSide, events_table: str) -> dict[str, list[str]]:
@@ -619,7 +630,7 @@ def test_markers_reach_the_journal_and_nothing_else_of_the_read_side(settings: S
     app = create_app(settings, ports(clock))
     with every_log_record() as logs:
         with serve(app) as base, httpx.Client(base_url=base, timeout=30, transport=no_delay()) as client:
-            s = Session(client, marks)
+            s = Session(client, marks, app)
             service: MentoratService = app.state.service
             read_side: ReadSide = app.state.read_side
             w = build(s, service)

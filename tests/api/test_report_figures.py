@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from bootstrap.settings import Settings
+from tests.api.conftest import mailed
 from tests.support import FakeClock, ports
 
 NOW = "2026-04-20T10:00:00-04:00"
@@ -76,7 +77,8 @@ class Api:
         """Register, invite and redeem: the participant's id and auth header."""
         body = {"role": role, "name": name, "email": f"{name.lower()}@example.org", "language": "fr"}
         person = self.post(f"/v1/programmes/{self.programme_id}/participants", self.coordinator, body)["id"]
-        code = self.post(f"/v1/participants/{person}/invitations", self.coordinator)["code"]
+        self.post(f"/v1/participants/{person}/invitations", self.coordinator)
+        code = mailed(self.client, body["email"])
         token = self.post("/v1/invitations/redemption", {}, {"code": code})["token"]
         return str(person), bearer(str(token))
 

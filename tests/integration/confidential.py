@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from application.authorization import Caller
 from application.service import MentoratService
 from infrastructure.data_keys import NONCE_BYTES, WRAP_CONTEXT
-from tests.support import FakeClock
+from tests.support import FakeClock, invited
 
 START = date(2026, 1, 1)
 WRAPPED_BYTES = NONCE_BYTES + 32 + 16
@@ -63,7 +63,7 @@ def join(service: MentoratService, coordinator: Caller, who: str, marks: Marks) 
     """Register a participant under marked name and e-mail, invite and redeem: them, and their token."""
     people = service.participants
     registered = people.register(coordinator, coordinator.programme_id, who, marks.name(who), marks.email(who), "fr")
-    token = people.redeem(people.invite(coordinator, registered.aggregate_id).data["code"]).data["token"]
+    token = people.redeem(invited(service, coordinator, registered.aggregate_id)).data["token"]
     return people.authenticate(token), str(token)
 
 

@@ -18,7 +18,7 @@ import psycopg
 from application.service import MentoratService
 from bootstrap.settings import Settings
 from tests.conftest import postgres_url
-from tests.support import FakeClock
+from tests.support import FakeClock, invited
 
 COLUMNS = ("originator_id", "originator_version", "topic", "state", "position")
 
@@ -130,9 +130,11 @@ def write_history(service: MentoratService, clock: FakeClock, marker: str = "mar
     mentor, mentee = (
         people.authenticate(
             people.redeem(
-                people.invite(
-                    coordinator, people.register(coordinator, pid, role, role.title(), None, "fr").aggregate_id
-                ).data["code"]
+                invited(
+                    service,
+                    coordinator,
+                    people.register(coordinator, pid, role, role.title(), f"{role}@example.org", "fr").aggregate_id,
+                )
             ).data["token"]
         )
         for role in ("mentor", "mentee")

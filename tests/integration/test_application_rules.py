@@ -20,7 +20,7 @@ from domain.errors import DomainError, InvalidValue
 from domain.mentorship import ACTIVE, AWAITING, Mentorship
 from domain.participant import Participant
 from domain.values import Actor
-from tests.support import T0, FakeClock
+from tests.support import T0, FakeClock, invited
 
 START = date(2026, 1, 1)
 PLANNED_END_NOON = datetime(2026, 11, 1, 12, 0, tzinfo=ZoneInfo("America/Toronto"))
@@ -42,10 +42,15 @@ class World:
         return self.coordinator.programme_id
 
     def join(self, role: str, name: str, coordinator: Caller | None = None) -> Caller:
-        """Register a participant, invite them, redeem the code and authenticate the token."""
+        """Register, invite, redeem and authenticate a participant (an auditor: by the operator)."""
         coordinator = coordinator or self.coordinator
-        registered = self.service.participants.register(coordinator, coordinator.programme_id, role, name, None, "fr")
-        code = self.service.participants.invite(coordinator, registered.aggregate_id).data["code"]
+        email, people = f"{uuid4().hex}@example.org", self.service.participants
+        if role == "auditor":
+            registered = people.register_as_operator(coordinator.programme_id, role, name, email, "fr")
+            code = people.invite_as_operator(registered.aggregate_id).data["code"]
+        else:
+            registered = people.register(coordinator, coordinator.programme_id, role, name, email, "fr")
+            code = invited(self.service, coordinator, registered.aggregate_id)
         token = self.service.participants.redeem(code).data["token"]
         return self.service.participants.authenticate(token)
 
@@ -312,7 +317,7 @@ def test_r1_only_a_coordinator_of_the_programme_drafts(world: World) -> None:
 
 def test_invariant_an_invitation_is_redeemed_only_once(world: World) -> None:
     # Given an invitation that was redeemed
-    code = world.service.participants.invite(world.coordinator, world.mentor.id).data["code"]
+    code = invited(world.service, world.coordinator, world.mentor.id)
     world.service.participants.redeem(code)
     assert world.event_names(world.mentor.id)[-2:] == ["InvitationIssued", "InvitationRedeemed"]
     # When the same code is redeemed again, Then it is not found and nothing is stored
@@ -322,8 +327,8 @@ def test_invariant_an_invitation_is_redeemed_only_once(world: World) -> None:
 def test_invariant_an_invitation_expires_after_seven_days(world: World) -> None:
     # Given two invitations issued now
     participants = world.service.participants
-    early = participants.invite(world.coordinator, world.mentee.id).data["code"]
-    late = participants.invite(world.coordinator, world.mentee.id).data["code"]
+    early = invited(world.service, world.coordinator, world.mentee.id)
+    late = invited(world.service, world.coordinator, world.mentee.id)
     # When one is redeemed just before seven days, Then it works
     world.clock.advance(days=7, seconds=-1)
     assert participants.redeem(early).data["participant_id"] == str(world.mentee.id)
@@ -334,7 +339,7 @@ def test_invariant_an_invitation_expires_after_seven_days(world: World) -> None:
 
 def test_invariant_a_token_expires_after_thirty_days(world: World) -> None:
     participants = world.service.participants
-    code = participants.invite(world.coordinator, world.mentee.id).data["code"]
+    code = invited(world.service, world.coordinator, world.mentee.id)
     token = participants.redeem(code).data["token"]
     world.clock.advance(days=29)
     assert participants.authenticate(token).id == world.mentee.id
@@ -346,8 +351,8 @@ def test_invariant_a_token_expires_after_thirty_days(world: World) -> None:
 def test_invariant_deactivation_stops_every_token_and_invitation(world: World) -> None:
     # Given a mentor holding a token and an unredeemed invitation
     participants = world.service.participants
-    token = participants.redeem(participants.invite(world.coordinator, world.mentor.id).data["code"]).data["token"]
-    pending_code = participants.invite(world.coordinator, world.mentor.id).data["code"]
+    token = participants.redeem(invited(world.service, world.coordinator, world.mentor.id)).data["token"]
+    pending_code = invited(world.service, world.coordinator, world.mentor.id)
     assert participants.authenticate(token).id == world.mentor.id
     # When the coordinator deactivates the mentor
     participants.deactivate(world.coordinator, world.mentor.id)

@@ -51,3 +51,36 @@ def test_an_insert_the_chain_refuses_stores_nothing(service: MentoratService, se
     with pytest.raises(refusal):
         service.participants.create_programme("Second programme", "Second coordinator", None)
     assert event_count(service) == before
+
+
+def refuse_outbox_inserts(settings: Settings) -> None:
+    """A trigger that makes every insert into the outbox fail, as a full disk or a bad migration would."""
+    if settings.uses_postgres:
+        schema = settings.database_schema
+        with psycopg.connect(postgres_url(), autocommit=True) as conn:
+            conn.execute(
+                f'CREATE FUNCTION "{schema}".refuse() RETURNS trigger LANGUAGE plpgsql AS '
+                "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            )
+            conn.execute(
+                f'CREATE TRIGGER refuse BEFORE INSERT ON "{schema}".mentorat_outbox '
+                f'FOR EACH ROW EXECUTE FUNCTION "{schema}".refuse()'
+            )
+    else:
+        with sqlite3.connect(settings.data_dir / "mentorat.sqlite3") as conn:
+            conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON mentorat_outbox BEGIN SELECT RAISE(ABORT, 'no'); END")
+
+
+def test_an_invitation_whose_message_cannot_be_written_stores_nothing(
+    service: MentoratService, settings: Settings
+) -> None:
+    """The outbox row is written in the invitation's own transaction: no message, no invitation."""
+    launched = service.participants.create_programme("Programme", "Coordinator", "coordinator@example.org")
+    coordinator = service.participants.authenticate(launched["coordinator_token"])
+    refuse_outbox_inserts(settings)
+    before = event_count(service)
+    with pytest.raises(Exception) as raised:  # the store's own error, whichever the driver raises
+        service.participants.invite(coordinator, coordinator.id)
+    assert not isinstance(raised.value, AssertionError)
+    assert event_count(service) == before
+    assert service.store.recorder.pending_messages() == []  # type: ignore[attr-defined]

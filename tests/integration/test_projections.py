@@ -25,7 +25,7 @@ from bootstrap.store_env import SQLITE_FILE
 from demo.run import run_demo
 from projections.follower import Follower
 from projections.read_model import ProjectionError
-from tests.support import FakeClock
+from tests.support import FakeClock, invited
 
 SEED = 20260105
 START = date(2026, 1, 1)
@@ -65,8 +65,9 @@ def copy_events(store: Mentorat, events: Sequence[StoredEvent], chunk: int = 500
 
 def join(service: MentoratService, coordinator: Caller, role: str) -> Caller:
     """Register, invite and redeem a participant; answer them authenticated."""
-    registered = service.participants.register(coordinator, coordinator.programme_id, role, role.title(), None, "fr")
-    code = service.participants.invite(coordinator, registered.aggregate_id).data["code"]
+    email = f"{uuid4().hex}@example.org"
+    registered = service.participants.register(coordinator, coordinator.programme_id, role, role.title(), email, "fr")
+    code = invited(service, coordinator, registered.aggregate_id)
     return service.participants.authenticate(service.participants.redeem(code).data["token"])
 
 

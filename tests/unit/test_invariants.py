@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from domain import errors
-from domain.credential import INVITATION, TOKEN, Credential, credential_id
+from domain.credential import INVITATION, TOKEN, Credential
 from domain.errors import InvalidValue
 from domain.mentorship import Mentorship
 from domain.participant import Participant
@@ -200,8 +200,9 @@ def test_invariant_programme_settings_are_checked(kwargs: dict[str, Any], field:
 def test_invariant_an_invitation_is_one_time_and_expires() -> None:
     # Given an invitation valid seven days
     expires = at(days=7)
-    invitation = Credential.issue("secret-code", uuid4(), INVITATION, expires, COORDINATOR, T0)
-    assert invitation.id == credential_id("secret-code")
+    invitation_id = uuid4()
+    invitation = Credential.issue(invitation_id, "binding", uuid4(), INVITATION, expires, COORDINATOR, T0)
+    assert (invitation.id, invitation.binding) == (invitation_id, "binding")
     # Then it is valid until (not at) its expiry, and only as an invitation
     assert invitation.is_valid(INVITATION, expires - timedelta(seconds=1))
     assert not invitation.is_valid(INVITATION, expires)
@@ -213,7 +214,7 @@ def test_invariant_an_invitation_is_one_time_and_expires() -> None:
 
 def test_invariant_a_token_is_reusable_until_it_expires() -> None:
     expires: datetime = at(days=30)
-    token = Credential.issue("token", uuid4(), TOKEN, expires, MENTEE, T0)
+    token = Credential.issue(uuid4(), "binding", uuid4(), TOKEN, expires, MENTEE, T0)
     assert token.is_valid(TOKEN, T0)
     assert token.is_valid(TOKEN, at(days=29))
     assert not token.is_valid(TOKEN, expires)

@@ -1,0 +1,1 @@
+"""Outgoing mail: composing a participant's message, the transports (SMTP, a directory), the delivery worker."""
