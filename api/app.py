@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
             try:
                 response = await idempotent(request, call_next)
             except Exception as error:
-                response = problems.internal_error(error)
+                response = problems.unexpected(error)
         if request.url.path.startswith("/v1/"):
             response.headers["Cache-Control"] = "no-store"  # answers carry tokens, codes, content or personal data
         log_access(request, response.status_code, time.perf_counter() - started)

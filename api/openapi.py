@@ -47,7 +47,11 @@ PROBLEMS: dict[int, tuple[str, str]] = {
         "used with another body (`idempotency-key-reused`).",
     ),
     500: ("InternalError", "An unexpected error, without detail."),
-    503: ("NotReady", "The read models do not include `?after` yet: retry after `Retry-After` seconds."),
+    503: (
+        "Unavailable",
+        "Retry after `Retry-After` seconds: the read models do not include `?after` yet (`not-ready`), or the "
+        "database cannot be reached or did not answer in time (`unavailable`, without detail).",
+    ),
 }
 RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
 HEADERS: dict[int, dict[str, Any]] = {
@@ -159,6 +163,7 @@ def slugs_by_status() -> dict[int, list[str]]:
         if status in found:
             found[status].add(slug)
     found[500].add("internal-error")
+    found[503].add(problems.UNAVAILABLE)
     return {status: sorted(problems.TYPE_BASE + slug for slug in slugs) for status, slugs in found.items()}
 
 
@@ -226,6 +231,6 @@ def error_statuses(method: str, operation: Document, authenticated: bool, action
         found.add(422)
     if ("header", "If-Match") in names:
         found.add(412)
-    if ("query", "after") in names:
-        found.add(503)
+    if authenticated or method == "post":
+        found.add(503)  # every call that reaches the store (`/healthz` does not) may find it unavailable
     return found

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.errors import PreconditionFailed, Unauthenticated
+from bootstrap.faults import unavailable
 from domain.errors import DomainError, Forbidden, InvalidValue, NotFound, RuleViolation
 
 logger = logging.getLogger("mentorat.api")
@@ -56,6 +57,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (RuleViolation, 409, "Conflict with the agreement's rules"),
     (NotReady, 503, "Not ready"),
 ]
+UNAVAILABLE = "unavailable"  # the store cannot be reached or did not answer in time: retry after `Retry-After`
 HTTP_SLUGS = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
 
 
@@ -101,10 +103,23 @@ def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
 def internal_error(error: BaseException) -> JSONResponse:
     """A 500 with no detail. The log names the exception type and where it was raised, never its message
     (a driver's message can quote the values it was given)."""
-    frame = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
-    where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
-    logger.error("unexpected %s at %s", type(error).__name__, where)
+    logger.error("unexpected %s at %s", type(error).__name__, raised_at(error))
     return problem(500, "internal-error", "Internal error")
+
+
+def raised_at(error: BaseException) -> str:
+    """Where an error was raised (file and line): what a log may say about it besides its type."""
+    frame = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
+    return f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
+
+
+def unexpected(error: BaseException) -> JSONResponse:
+    """An error no handler mapped: 503 `unavailable` (with `Retry-After`, no detail) when the store cannot be
+    reached or answer in time, which a retry may cure; otherwise the 500."""
+    if not unavailable(error):
+        return internal_error(error)
+    logger.warning("store unavailable: %s at %s", type(error).__name__, raised_at(error))
+    return problem(503, UNAVAILABLE, "Service unavailable")
 
 
 def install(app: FastAPI) -> None:

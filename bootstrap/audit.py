@@ -42,7 +42,7 @@ from infrastructure.audit.sealing import unchained
 from infrastructure.audit.signing_key import KEY_FILE, MissingKey, generate, read_signing_key
 from infrastructure.audit.store import AuditStore, audit_store
 from infrastructure.audit.verify import Verification
-from infrastructure.postgres import ensure_schema, startup_lock
+from infrastructure.postgres import ensure_schema, probe, startup_lock
 
 log = logging.getLogger("mentorat.audit")
 TICK_SECONDS = 10.0
@@ -73,6 +73,8 @@ def opened(settings: Settings, *, start: bool = False) -> Iterator[AuditStore]:
     env = store_env(settings)
     if start:
         ensure_schema(env)
+    else:
+        probe(env)  # an unreachable database is one line at once, not the library's retries
     env = {**env, "CREATE_TABLE": "yes" if start else "no"}
     factory = InfrastructureFactory.construct(Environment("Mentorat", env))
     try:

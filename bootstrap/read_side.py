@@ -21,7 +21,7 @@ from application.mentorat import Mentorat
 from bootstrap.settings import Settings
 from bootstrap.store_env import store_env
 from infrastructure.field_mapper import keyless
-from infrastructure.postgres import connect_args, startup_lock
+from infrastructure.postgres import connect_args, startup_lock, uses_postgres
 from projections import coordination
 from projections.access_log import AccessLogPostgresView, AccessLogSQLiteView
 from projections.directory import DirectoryPostgresView, DirectorySQLiteView
@@ -58,7 +58,7 @@ class ReadSide:
     def __init__(self, store: Mentorat, settings: Settings) -> None:
         self.settings = settings
         self.env = env = store_env(settings)
-        self.postgres = env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        self.postgres = uses_postgres(env)
         factory = InfrastructureFactory.construct(Environment("Mentorat", env))
         self._factory = factory
         kind = 1 if self.postgres else 0

@@ -28,7 +28,7 @@ def open_key_ring(settings: Settings, env: Mapping[str, str]) -> KeyRing:
         else:
             master = master_key_file(settings.data_dir / MASTER_KEY_FILE)
         table: KeyTable = (
-            PostgresKeyTable(connect_args(env), key_schema(settings))
+            PostgresKeyTable(connect_args(env), key_schema(settings), settings.pool_timeout_seconds)
             if settings.uses_postgres
             else SQLiteKeyTable(settings.data_dir / KEYS_FILE)
         )

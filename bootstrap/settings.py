@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     pool_size: int = Field(default=5, ge=1, le=100)
     max_overflow: int = Field(default=10, ge=0, le=100)
+    database_connect_timeout_seconds: int = Field(default=3, ge=2, le=60)  # libpq's, per connection attempt
+    pool_timeout_seconds: int = Field(default=10, ge=1, le=300)  # a request waits this long for a connection
+    statement_timeout_seconds: float = Field(default=30.0, ge=0, le=24 * 3600)  # 0: none
     token_ttl_days: int = Field(default=30, ge=1, le=365)
     invitation_ttl_days: int = Field(default=7, ge=1, le=90)
     log_level: str = "INFO"

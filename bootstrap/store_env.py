@@ -7,6 +7,14 @@ from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
 from bootstrap.settings import Settings
+from infrastructure.postgres import (
+    LIBPQ_CONNECT_TIMEOUT,
+    LIBPQ_OPTIONS,
+    PERSISTENCE_TOPIC,
+    ensure_schema,
+)
+from infrastructure.postgres import DatabaseUnreachable as DatabaseUnreachable  # the CLI's to report
+from infrastructure.postgres_store import StoreUnavailable as StoreUnavailable  # the CLI's to report
 from infrastructure.private_files import private_directory, private_file
 
 SQLITE_FILE = "mentorat.sqlite3"
@@ -25,7 +33,9 @@ def postgres_env(url: str, settings: Settings, libpq_env: Mapping[str, str] | No
 
     The library passes every key to libpq explicitly, which would silence libpq's own PGHOST, PGPORT,
     PGUSER and PGPASSWORD: what the URL leaves out is taken from them, as libpq would. Errors never
-    repeat the URL (it may hold a password).
+    repeat the URL (it may hold a password). Our timeouts: libpq's connect timeout on every connection,
+    the pool timeout as the library's `POSTGRES_CONNECT_TIMEOUT` (how long a call waits for a pooled
+    connection), and the statement timeout in libpq's `options`, after PGOPTIONS (which it would replace).
     """
     pg = os.environ if libpq_env is None else libpq_env
     try:
@@ -38,7 +48,7 @@ def postgres_env(url: str, settings: Settings, libpq_env: Mapping[str, str] | No
     if parts.query or parts.fragment:
         raise ConfigurationError("MENTORAT_DATABASE_URL takes no options: use the PG* environment variables")
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": PERSISTENCE_TOPIC,
         "APPLICATION_RECORDER_TOPIC": "infrastructure.recorders:PostgresIdempotentRecorder",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
         "POSTGRES_HOST": unquote(parts.hostname or "") or pg.get("PGHOST", "localhost"),
@@ -47,7 +57,12 @@ def postgres_env(url: str, settings: Settings, libpq_env: Mapping[str, str] | No
         "POSTGRES_PASSWORD": unquote(parts.password or "") or pg.get("PGPASSWORD", ""),
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
         "POSTGRES_MAX_OVERFLOW": str(settings.max_overflow),
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.pool_timeout_seconds),
+        LIBPQ_CONNECT_TIMEOUT: str(settings.database_connect_timeout_seconds),
     }
+    if settings.statement_timeout_seconds:
+        statement = f"-c statement_timeout={round(settings.statement_timeout_seconds * 1000)}"
+        env[LIBPQ_OPTIONS] = f"{pg.get('PGOPTIONS', '')} {statement}".strip()
     if settings.database_schema:
         env["POSTGRES_SCHEMA"] = settings.database_schema
     return env
@@ -76,6 +91,11 @@ def store_env(settings: Settings) -> dict[str, str]:
         "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
         "SQLITE_LOCK_TIMEOUT": "10",
     }
+
+
+def check_store(settings: Settings) -> None:
+    """Open the configured database once, now: `DatabaseUnreachable` (one line, host and port) if it cannot be."""
+    ensure_schema(store_env(settings))
 
 
 def key_schema(settings: Settings) -> str:

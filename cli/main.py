@@ -17,7 +17,7 @@ from application.errors import NotFound
 from application.service import MentoratService
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
-from bootstrap.store_env import ConfigurationError
+from bootstrap.store_env import ConfigurationError, DatabaseUnreachable, StoreUnavailable, check_store
 from cli.audit import audit
 from domain.errors import DomainError
 
@@ -149,6 +149,7 @@ def serve(
     settings = Settings()
     if no_projections:
         settings = settings.model_copy(update={"projections": False})
+    check_store(settings)  # an unreachable database is one line and exit 2, before the server starts
     _configure_logging(settings)
     uvicorn.Server(uvicorn_config(create_app(settings), host, port, settings.log_level)).run()
 
@@ -255,9 +256,13 @@ def _uuid(value: str) -> UUID:
 
 
 def main() -> None:
-    """Console script entry point; settings that describe no usable store are one line on stderr."""
+    """Console script entry point; settings that describe no usable store, or a database that cannot be opened,
+    are one line on stderr and exit 2."""
     try:
         app()
-    except ConfigurationError as error:
+    except (ConfigurationError, DatabaseUnreachable) as error:
         typer.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None
+    except StoreUnavailable:
+        typer.echo("error: the database did not give a connection within the pool timeout", err=True)
         raise SystemExit(2) from None

@@ -75,13 +75,14 @@ class SQLiteKeyTable:
 class PostgresKeyTable:
     """Wrapped keys in a PostgreSQL schema of their own (grant and back it up apart from the events)."""
 
-    def __init__(self, connect_args: dict[str, Any], schema: str) -> None:
+    def __init__(self, connect_args: dict[str, Any], schema: str, timeout: float = 30.0) -> None:
         self._table = sql.Identifier(schema, TABLE)
         self._pool = ConnectionPool(
             kwargs={**connect_args, "autocommit": True},
             min_size=1,
             max_size=2,
             open=True,
+            timeout=timeout,  # how long a lookup waits for a connection (the pool timeout)
             check=ConnectionPool.check_connection,
             name="mentorat-keys",
         )

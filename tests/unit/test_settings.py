@@ -22,7 +22,7 @@ def test_a_url_is_split_into_the_library_keys_with_pool_sizes() -> None:
     settings = Settings(pool_size=3, max_overflow=2, database_schema="mentorat")
     env = postgres_env("postgresql://app:p%40ss@db.internal:6543/prod", settings, libpq_env={})
     assert env == {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "infrastructure.postgres_store:BoundedPostgresFactory",
         "APPLICATION_RECORDER_TOPIC": "infrastructure.recorders:PostgresIdempotentRecorder",
         "POSTGRES_DBNAME": "prod",
         "POSTGRES_HOST": "db.internal",
@@ -32,7 +32,20 @@ def test_a_url_is_split_into_the_library_keys_with_pool_sizes() -> None:
         "POSTGRES_POOL_SIZE": "3",
         "POSTGRES_MAX_OVERFLOW": "2",
         "POSTGRES_SCHEMA": "mentorat",
+        "POSTGRES_CONNECT_TIMEOUT": "10",  # the library's name for how long a call waits for a pooled connection
+        "POSTGRES_LIBPQ_CONNECT_TIMEOUT": "3",
+        "POSTGRES_LIBPQ_OPTIONS": "-c statement_timeout=30000",
     }
+
+
+def test_the_timeouts_are_ours_and_the_statement_timeout_keeps_pgoptions() -> None:
+    settings = Settings(database_connect_timeout_seconds=2, pool_timeout_seconds=4, statement_timeout_seconds=1.5)
+    env = postgres_env("postgresql://u@h/db", settings, libpq_env={"PGOPTIONS": "-c synchronous_commit=off"})
+    assert env["POSTGRES_CONNECT_TIMEOUT"] == "4"
+    assert env["POSTGRES_LIBPQ_CONNECT_TIMEOUT"] == "2"
+    assert env["POSTGRES_LIBPQ_OPTIONS"] == "-c synchronous_commit=off -c statement_timeout=1500"
+    # No statement timeout: libpq's own PGOPTIONS apply as they are
+    assert "POSTGRES_LIBPQ_OPTIONS" not in postgres_env("postgresql://u@h/db", Settings(statement_timeout_seconds=0))
 
 
 def test_what_the_url_leaves_out_comes_from_libpq_variables_and_an_empty_password_is_allowed() -> None:
