@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Request, Response
 
 from api.body import json_body
 from api.schemas import Empty
+from application.access_index import ScopeRow
 from application.authorization import Caller, mentorship_actor, programme_actor
 from application.errors import NotFound, Unauthenticated
 from application.mentorat import CommandResult
@@ -95,6 +96,22 @@ class MentorshipScope:
     def __call__(self, caller: CurrentCaller, mentorship: LoadedMentorship) -> tuple[Caller, Mentorship]:
         mentorship_actor(caller, mentorship, self.action)
         return caller, mentorship
+
+
+@dataclass(frozen=True)
+class MentorshipReader:
+    """A dependency for reads: the caller may run `action` on mentorship `{mentorship_id}`, checked on its index row.
+
+    No aggregate is replayed: the row holds the programme and the parties, which is all a read's scope needs.
+    """
+
+    action: Action
+
+    def __call__(self, caller: CurrentCaller, service: Service, mentorship_id: str) -> tuple[Caller, ScopeRow]:
+        return caller, service.mentorships.scope_row(caller, parse_id(mentorship_id), self.action)
+
+
+ReadsMentorship = tuple[Caller, ScopeRow]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
+from application.access_index import ScopeRow
 from application.authorization import Caller, mentorship_actor, programme_actor
 from application.mentorat import Mentorat
 from application.ports import Ports
@@ -54,7 +55,7 @@ class AccessLog:
         self.store = store
         self.ports = ports
 
-    def journal_read(self, caller: Caller, mentorship: Mentorship) -> None:
+    def journal_read(self, caller: Caller, mentorship: Mentorship | ScopeRow) -> None:
         """A party read this mentorship's journal (the subject is the mentorship)."""
         actor = mentorship_actor(caller, mentorship, Action.READ_JOURNAL)
         self._record(mentorship.programme_id, AccessAction.JOURNAL_READ, [mentorship.id], actor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
 from domain.errors import Forbidden, NotFound
@@ -18,10 +19,18 @@ class Caller:
     id: UUID
     role: str
     programme_id: UUID
-    name: str
 
 
-def mentorship_actor(caller: Caller, mentorship: Mentorship, action: Action) -> Actor:
+class Parties(Protocol):
+    """What scope needs of a mentorship: its programme and its parties (the aggregate, or its index row)."""
+
+    @property
+    def programme_id(self) -> UUID: ...
+
+    def role_of(self, participant_id: UUID | None) -> str | None: ...
+
+
+def mentorship_actor(caller: Caller, mentorship: Parties | Mentorship, action: Action) -> Actor:
     """The caller's role in this mentorship, if it may run this action; not-found outside their scope."""
     if caller.programme_id != mentorship.programme_id:
         raise NotFound

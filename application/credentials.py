@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 ID_PURPOSE = "credential ids"
@@ -30,7 +30,8 @@ class CredentialKeys:
 
     def binding(self, credential_id: UUID, participant_id: UUID, kind: str, expires_at: datetime) -> str:
         """The issuing event's proof that this server wrote it, for this participant, kind and expiry."""
-        text = f"binding\0{credential_id}\0{participant_id}\0{kind}\0{expires_at.isoformat()}"
+        expires = expires_at.astimezone(UTC).isoformat()  # one spelling of the instant, whatever offset it came with
+        text = f"binding\0{credential_id}\0{participant_id}\0{kind}\0{expires}"
         return hmac.new(self._secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def holds(self, credential_id: UUID, participant_id: UUID, kind: str, expires_at: datetime, binding: str) -> bool:

@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
+from application.access_index import index_rows
 from application.errors import NotFound, PreconditionFailed, VersionConflict
 from application.outbox import OutgoingMessage
 
@@ -70,6 +71,15 @@ class Mentorat(Application[UUID]):
         if not isinstance(aggregate, cls):
             raise NotFound
         return aggregate
+
+    def save(
+        self, *objects: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None, **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        """The library's save, with the access index's rows of the credentials and participants it stores."""
+        rows = index_rows(objects)
+        if rows:
+            kwargs["index"] = rows
+        return super().save(*objects, **kwargs)
 
     def commit(self, *aggregates: Aggregate, outbox: Sequence[OutgoingMessage] = (), **kwargs: Any) -> int:
         """Save the aggregates atomically, with the messages to send; answer the store's position after them."""

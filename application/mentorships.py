@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from application.access_index import AccessIndex, ScopeRow, index_rows
 from application.authorization import Caller, mentorship_actor, programme_actor
 from application.errors import NotFound
 from application.mentorat import CommandResult, Mentorat, check_version
@@ -40,6 +41,17 @@ class MentorshipCommands:
         mentorship = self.get(mentorship_id)
         mentorship_actor(caller, mentorship, action)
         return mentorship
+
+    def scope_row(self, caller: Caller, mentorship_id: UUID, action: Action) -> ScopeRow:
+        """A read's scope check: one indexed lookup of the mentorship's programme and parties, no replay."""
+        index = self.store.recorder
+        row = index.scope_row(mentorship_id) if isinstance(index, AccessIndex) else None
+        if row is None:
+            if isinstance(index, AccessIndex):
+                raise NotFound
+            row = index_rows([self.get(mentorship_id)]).scopes[0]  # a recorder of the library's own
+        mentorship_actor(caller, row, action)
+        return row
 
     def draft(
         self, caller: Caller, programme_id: UUID, mentor_id: UUID, mentee_id: UUID, starts_on: date, months: int | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
+from application.access_index_build import build_access_index
 from application.mentorat import Mentorat
 from application.ports import Ports
 from application.service import MentoratService
@@ -55,12 +56,18 @@ def build_service(settings: Settings, ports: Ports | None = None, *, with_keys: 
     ensure_schema(env)
     with startup_lock(env):
         if not with_keys:
-            return MentoratService(Mentorat(env=env), ports)
-        keys = open_key_ring(settings, env)
+            store: Mentorat = Mentorat(env=env)
+        else:
+            keys = open_key_ring(settings, env)
+            try:
+                store = EncryptedMentorat(env=env, keys=keys)
+            except BaseException:
+                keys.close()
+                raise
         try:
-            store = EncryptedMentorat(env=env, keys=keys)
+            build_access_index(store, ports.clock())  # once, for a store older than the index
         except BaseException:
-            keys.close()
+            store.close()
             raise
     return MentoratService(store, ports)
 

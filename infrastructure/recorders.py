@@ -1,7 +1,8 @@
-"""The application recorders: the hash chain of `infrastructure/audit/`, the idempotency records and the outbox.
+"""The application recorders: the hash chain of `infrastructure/audit/`, and the tables that commit with the events.
 
-Every inserted event is chained, a keyed command's idempotency record completed, and the command's outgoing
-messages written, inside the insert's own transaction. Selected by the `APPLICATION_RECORDER_TOPIC` setting.
+Every inserted event is chained, and inside the insert's own transaction a keyed command's idempotency record is
+completed, its outgoing messages written, its access index rows upserted and its recorded reads noted. Selected by
+the `APPLICATION_RECORDER_TOPIC` setting.
 """
 
 from __future__ import annotations
@@ -17,7 +18,21 @@ from eventsourcing.sqlite import SQLiteCursor
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
+from application.access_index import IndexRows
 from application.idempotency import IdempotencyKeyInUse
+from infrastructure.access_index_tables import (
+    CREDENTIAL_COLUMNS,
+    CREDENTIALS,
+    INDEX_STATE,
+    PEOPLE,
+    PEOPLE_COLUMNS,
+    SCOPE_COLUMNS,
+    SCOPES,
+    STATE_COLUMNS,
+    AccessIndexLedger,
+    index_statements,
+    upserts,
+)
 from infrastructure.audit.chained_recorders import PostgresChainedRecorder, SQLiteChainedRecorder
 from infrastructure.idempotency_ledger import COLUMNS, COMPLETE, HOLD, TABLE, IdempotencyLedger
 from infrastructure.outbox_table import INSERT_MESSAGE, OUTBOX, OUTBOX_COLUMNS, OutboxLedger, outbox_rows
@@ -31,29 +46,62 @@ from infrastructure.recent_reads import (
 )
 
 log = logging.getLogger("mentorat.outbox")
+# The placeholder each table has in the statements of infrastructure/: one name each, rendered per store.
+TABLES = {"t": TABLE, "o": OUTBOX, "r": RECENT_READS, "c": CREDENTIALS, "p": PEOPLE, "m": SCOPES, "s": INDEX_STATE}
+# (table, columns with a {blob} type, index name and column)
+SIDE_TABLES = [
+    (TABLE, COLUMNS, (f"{TABLE}_created", "created_at")),
+    (OUTBOX, OUTBOX_COLUMNS, (f"{OUTBOX}_due", "next_attempt_at")),
+    (RECENT_READS, RECENT_READS_COLUMNS, (f"{RECENT_READS}_at", "recorded_at")),
+    (CREDENTIALS, CREDENTIAL_COLUMNS, None),
+    (PEOPLE, PEOPLE_COLUMNS, None),
+    (SCOPES, SCOPE_COLUMNS, None),
+    (INDEX_STATE, STATE_COLUMNS, None),
+]
 
 
-class SQLiteIdempotentRecorder(IdempotencyLedger, OutboxLedger, RecentReadsLedger, SQLiteChainedRecorder):
-    """The embedded store's recorder with the chain, idempotency records and the outbox."""
+def side_rows(kwargs: dict[str, Any]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """What commits with a save's events beside the chain: messages, index rows, recorded reads."""
+    statements = index_statements(kwargs)
+    messages, (reads, forget_before) = outbox_rows(kwargs), recent_read_rows(kwargs)
+    if messages:
+        statements.append((INSERT_MESSAGE, messages))
+    if reads:
+        statements += [(PRUNE_READS, [(forget_before,)]), (UPSERT_READ, reads)]
+    return statements
+
+
+class SQLiteIdempotentRecorder(
+    IdempotencyLedger, OutboxLedger, RecentReadsLedger, AccessIndexLedger, SQLiteChainedRecorder
+):
+    """The embedded store's recorder with the chain and every table that commits with the events."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {TABLE} ({COLUMNS.format(blob='BLOB')})",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_created ON {TABLE} (created_at)",
-            f"CREATE TABLE IF NOT EXISTS {OUTBOX} ({OUTBOX_COLUMNS.format(blob='BLOB')})",
-            f"CREATE INDEX IF NOT EXISTS {OUTBOX}_due ON {OUTBOX} (next_attempt_at)",
-            f"CREATE TABLE IF NOT EXISTS {RECENT_READS} ({RECENT_READS_COLUMNS})",
-            f"CREATE INDEX IF NOT EXISTS {RECENT_READS}_at ON {RECENT_READS} (recorded_at)",
-        ]
+        statements = super().construct_create_table_statements()
+        for table, columns, index in SIDE_TABLES:
+            statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({columns.format(blob='BLOB')})")
+            if index is not None:
+                statements.append(f"CREATE INDEX IF NOT EXISTS {index[0]} ON {table} ({index[1]})")
+        return statements
 
     def _execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Any]:
         with self.datastore.transaction(commit=True) as c:
             c.execute("PRAGMA secure_delete=ON")  # a deleted outbox row's sealed code is overwritten on disk
             for text, params in statements:
-                c.execute(text.format(t=TABLE, o=OUTBOX, r=RECENT_READS), params)
+                c.execute(text.format(**TABLES), params)
             rows: list[Any] = c.fetchall()
         return rows
+
+    def _read(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement.format(**TABLES), params)
+            rows: list[Any] = c.fetchall()
+        return rows
+
+    def write_index(self, rows: IndexRows) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for text, params in upserts(rows):
+                c.executemany(text.format(**TABLES), params)
 
     def _purge_deleted(self) -> None:
         # Deleted pages were overwritten; the write-ahead log still holds earlier copies until truncated
@@ -73,43 +121,34 @@ class SQLiteIdempotentRecorder(IdempotencyLedger, OutboxLedger, RecentReadsLedge
         if claim is not None and ids:
             sealed = self.sealed_answer(claim, kwargs["answer"], ids)
             c.execute(COMPLETE.format(t=TABLE), (sealed, claim.record_id, claim.owner))
-        messages, (reads, forget_before) = outbox_rows(kwargs), recent_read_rows(kwargs)
-        if messages and ids:
-            c.executemany(INSERT_MESSAGE.format(o=OUTBOX), messages)
-        if reads and ids:
-            c.execute(PRUNE_READS.format(r=RECENT_READS), (forget_before,))
-            c.executemany(UPSERT_READ.format(r=RECENT_READS), reads)
+        if ids:
+            for text, params in side_rows(kwargs):
+                c.executemany(text.format(**TABLES), params)
         return ids
 
 
-class PostgresIdempotentRecorder(IdempotencyLedger, OutboxLedger, RecentReadsLedger, PostgresChainedRecorder):
-    """PostgreSQL's recorder with the chain, idempotency records and the outbox (in the store's schema)."""
+class PostgresIdempotentRecorder(
+    IdempotencyLedger, OutboxLedger, RecentReadsLedger, AccessIndexLedger, PostgresChainedRecorder
+):
+    """PostgreSQL's recorder with the chain and every table that commits with the events (in the store's schema)."""
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        outbox = OUTBOX_COLUMNS.format(blob="BYTEA")
-        self.sql_create_statements += [
-            sql.SQL(f"CREATE TABLE IF NOT EXISTS {{t}} ({COLUMNS.format(blob='BYTEA')})").format(t=self._table()),
-            sql.SQL("CREATE INDEX IF NOT EXISTS {i} ON {t} (created_at)").format(
-                i=sql.Identifier(f"{TABLE}_created"), t=self._table()
-            ),
-            sql.SQL(f"CREATE TABLE IF NOT EXISTS {{o}} ({outbox})").format(o=self._table(OUTBOX)),
-            sql.SQL("CREATE INDEX IF NOT EXISTS {i} ON {o} (next_attempt_at)").format(
-                i=sql.Identifier(f"{OUTBOX}_due"), o=self._table(OUTBOX)
-            ),
-            sql.SQL(f"CREATE TABLE IF NOT EXISTS {{r}} ({RECENT_READS_COLUMNS})").format(r=self._table(RECENT_READS)),
-            sql.SQL("CREATE INDEX IF NOT EXISTS {i} ON {r} (recorded_at)").format(
-                i=sql.Identifier(f"{RECENT_READS}_at"), r=self._table(RECENT_READS)
-            ),
-        ]
+        for table, columns, index in SIDE_TABLES:
+            create = sql.SQL(f"CREATE TABLE IF NOT EXISTS {{n}} ({columns.format(blob='BYTEA')})")
+            self.sql_create_statements.append(create.format(n=self._table(table)))
+            if index is not None:
+                self.sql_create_statements.append(
+                    sql.SQL("CREATE INDEX IF NOT EXISTS {i} ON {n} ({c})").format(
+                        i=sql.Identifier(index[0]), n=self._table(table), c=sql.Identifier(index[1])
+                    )
+                )
 
     def _table(self, name: str = TABLE) -> sql.Identifier:
         return sql.Identifier(self.datastore.schema or "public", name)
 
     def _query(self, text: str) -> sql.Composed:
-        return sql.SQL(text.replace("?", "%s")).format(
-            t=self._table(), o=self._table(OUTBOX), r=self._table(RECENT_READS)
-        )
+        return sql.SQL(text.replace("?", "%s")).format(**{key: self._table(name) for key, name in TABLES.items()})
 
     def _purge_deleted(self) -> None:
         # VACUUM removes deleted rows from the table's pages (not from the WAL or a disk's free space).
@@ -130,6 +169,16 @@ class PostgresIdempotentRecorder(IdempotencyLedger, OutboxLedger, RecentReadsLed
                 curs.execute(self._query(text), params)
             return curs.fetchall() if curs.description else []
 
+    def _read(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._query(statement), params)
+            return curs.fetchall()
+
+    def write_index(self, rows: IndexRows) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for text, params in upserts(rows):
+                curs.executemany(self._query(text), params)
+
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         # Runs inside the events' transaction, before their insert: an exception here rolls it back.
         claim = self.pending(kwargs.get("answer"))
@@ -145,11 +194,7 @@ class PostgresIdempotentRecorder(IdempotencyLedger, OutboxLedger, RecentReadsLed
             sealed = self.sealed_answer(claim, kwargs["answer"], ids)
             with curs.connection.cursor() as update:
                 update.execute(self._query(COMPLETE), (sealed, claim.record_id, claim.owner))
-        messages, (reads, forget_before) = outbox_rows(kwargs), recent_read_rows(kwargs)
-        if messages and ids:
-            with curs.connection.cursor() as insert:
-                insert.executemany(self._query(INSERT_MESSAGE), messages)
-        if reads and ids:
-            with curs.connection.cursor() as upsert:
-                upsert.execute(self._query(PRUNE_READS), (forget_before,))
-                upsert.executemany(self._query(UPSERT_READ), reads)
+        if ids:
+            with curs.connection.cursor() as side:
+                for text, params in side_rows(kwargs):
+                    side.executemany(self._query(text), params)

@@ -44,7 +44,10 @@ def _sqlite(settings: Settings, *, count: bool = False) -> Iterator[tuple[str, A
         with closing(sqlite3.connect(path)) as conn:
             names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
             for name in names:
-                yield f"{file}.{name}", conn.execute(f'SELECT * FROM "{name}"').fetchall()
+                if count:
+                    yield f"{file}.{name}", conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                else:
+                    yield f"{file}.{name}", conn.execute(f'SELECT * FROM "{name}"').fetchall()
 
 
 def _postgres(settings: Settings, *, count: bool = False) -> Iterator[tuple[str, Any]]:

@@ -21,10 +21,10 @@ from api import waits
 from api.deps import (
     CallerMay,
     CurrentCaller,
-    InMentorship,
     InProgramme,
-    MentorshipScope,
+    MentorshipReader,
     ProgrammeScope,
+    ReadsMentorship,
     Service,
     parse_id,
 )
@@ -84,7 +84,9 @@ class ParticipantReader:
 
 @router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
 async def get_summary(
-    scope: Annotated[InMentorship, Depends(MentorshipScope(A.READ_SUMMARY))], freshness: SummaryReads, service: Service
+    scope: Annotated[ReadsMentorship, Depends(MentorshipReader(A.READ_SUMMARY))],
+    freshness: SummaryReads,
+    service: Service,
 ) -> dict[str, Any]:
     """A mentorship's summary: parties, coordinator and auditor."""
     reads = await freshness.wait()
@@ -95,7 +97,7 @@ async def get_summary(
 
 @router.get("/mentorships/{mentorship_id}/history", response_model=TimelineOut)
 async def get_mentorship_history(
-    scope: Annotated[InMentorship, Depends(MentorshipScope(A.READ_MENTORSHIP_HISTORY))], freshness: TimelineReads
+    scope: Annotated[ReadsMentorship, Depends(MentorshipReader(A.READ_MENTORSHIP_HISTORY))], freshness: TimelineReads
 ) -> dict[str, Any]:
     """A mentorship's audit timeline: event types, times and actors, never content."""
     reads = await freshness.wait()
@@ -104,7 +106,7 @@ async def get_mentorship_history(
 
 @router.get("/mentorships/{mentorship_id}/journal", response_model=JournalOut)
 def get_journal(
-    scope: Annotated[InMentorship, Depends(MentorshipScope(A.READ_JOURNAL))], service: Service
+    scope: Annotated[ReadsMentorship, Depends(MentorshipReader(A.READ_JOURNAL))], service: Service
 ) -> dict[str, Any]:
     """The parties' journal with its texts, read from the events: the two parties only; the read is recorded."""
     caller, mentorship = scope

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentCaller
+from api.deps import CurrentCaller, Service
 from api.schemas import Health, MeOut
+from application.participants import served_name
 
 router = APIRouter()
 
@@ -17,6 +18,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/v1/me", response_model=MeOut)
-def me(caller: CurrentCaller) -> dict[str, object]:
-    """Who the token belongs to."""
-    return {"id": caller.id, "role": caller.role, "programme_id": caller.programme_id, "name": caller.name}
+def me(caller: CurrentCaller, service: Service) -> dict[str, object]:
+    """Who the token belongs to (their name read from the write side: it is never indexed)."""
+    name = served_name(service.participants.get(caller.id))
+    return {"id": caller.id, "role": caller.role, "programme_id": caller.programme_id, "name": name}

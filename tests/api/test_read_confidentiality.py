@@ -35,6 +35,7 @@ from application.service import MentoratService
 from bootstrap.read_side import NAMES, ReadSide
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
+from infrastructure.access_index_tables import INDEX_TABLES
 from infrastructure.audit.chain_sql import CHAIN, CHECKPOINTS
 from infrastructure.idempotency_ledger import TABLE as IDEMPOTENCY_TABLE
 from infrastructure.outbox_table import OUTBOX
@@ -589,7 +590,7 @@ def pages(
 # -- the read models --------------------------------------------------------------------------------------------
 
 
-STORE_TABLES = {IDEMPOTENCY_TABLE, CHAIN, CHECKPOINTS, OUTBOX, RECENT_READS}  # the store's own, beside the events
+STORE_TABLES = {IDEMPOTENCY_TABLE, CHAIN, CHECKPOINTS, OUTBOX, RECENT_READS, *INDEX_TABLES}  # the store's own
 
 
 def dump(read_side: ReadSide, events_table: str) -> dict[str, list[str]]:

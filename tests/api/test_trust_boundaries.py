@@ -138,6 +138,14 @@ def test_a_real_token_re_pointed_to_another_person_in_the_database_authenticates
         mentee, mentor = (UUID(who).hex.encode() for who in (world.mentee_id, world.mentor_id))  # as the JSON holds ids
         assert mentee in row.state
         raw.set(row.position, "state", row.state.replace(mentee, mentor))
+        # and the access index's row too, which authentication reads
+        credentials = raw.events.rpartition(".")[0] + "." if settings.uses_postgres else ""
+        changed = raw.run(
+            f"UPDATE {credentials}mentorat_credentials SET participant_id = ? WHERE credential_id = ? "
+            "RETURNING credential_id",
+            (world.mentor_id, str(credential_id)),
+        )
+        assert len(changed) == 1
     finally:
         raw.close()
     assert app_client.get("/v1/me", headers=world.mentee).status_code == 401

@@ -165,7 +165,9 @@ def foreign_recorder(settings: Settings) -> tuple[Any, Any]:
     """The library's own recorder (no chain) on the store under test, as an older release would write."""
     env = store_env(settings)
     if settings.uses_postgres:
-        datastore: Any = PostgresDatastore(**connect_args(env), schema=env["POSTGRES_SCHEMA"])
+        args = connect_args(env)
+        server = {k: args[k] for k in ("dbname", "host", "port", "user", "password")}  # the library's own keys
+        datastore: Any = PostgresDatastore(**server, schema=env["POSTGRES_SCHEMA"])
         return datastore, PostgresApplicationRecorder(datastore, events_table_name="mentorat_events")
     datastore = SQLiteDatastore(env["SQLITE_DBNAME"])
     return datastore, SQLiteApplicationRecorder(datastore)

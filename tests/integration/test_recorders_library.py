@@ -109,7 +109,8 @@ class TestPostgresIdempotentRecorder(ChainChecked, ApplicationRecorderTestCase[P
         self.args: dict[str, Any] = connect_args(postgres_env(postgres_url(), Settings()))
         with psycopg.connect(**self.args, autocommit=True) as conn:
             conn.execute(f"CREATE SCHEMA {self.schema}")
-        self.datastore = PostgresDatastore(**self.args, schema=self.schema, pool_size=12, max_overflow=4)
+        server = {k: self.args[k] for k in ("dbname", "host", "port", "user", "password")}  # the library's own keys
+        self.datastore = PostgresDatastore(**server, schema=self.schema, pool_size=12, max_overflow=4)
 
     def tearDown(self) -> None:
         self.check_chains()

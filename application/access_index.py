@@ -1,0 +1,132 @@
+"""What a request must know at once, kept beside the events in their own transaction: credentials, people, scopes.
+
+Authentication is one indexed lookup of the token's credential and one of its holder, never a replay of their
+aggregates. The rows are derived from the aggregates a save stores (their state after the command), handed to
+the recorder with the events (`save(index=...)`), and upserted by version, so the row is always the latest
+committed state: a deactivation or an erasure stops a token in the same transaction that records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+from uuid import UUID
+
+from domain.credential import Credential
+from domain.mentorship import Mentorship
+from domain.participant import Participant
+from domain.values import Role
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    """A code or a token as authentication needs it (never the secret: its keyed hash names the row)."""
+
+    credential_id: UUID
+    version: int
+    participant_id: UUID
+    kind: str
+    expires_at: datetime
+    used: bool
+    binding: str
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A participant as authentication and scope need them: no name, no e-mail (those stay sealed in the events)."""
+
+    participant_id: UUID
+    version: int
+    programme_id: UUID
+    role: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class ScopeRow:
+    """A mentorship as scope checks need it: its programme and parties, never its content."""
+
+    id: UUID
+    version: int
+    programme_id: UUID
+    mentor_id: UUID
+    mentee_id: UUID
+    status: str
+
+    def role_of(self, participant_id: UUID | None) -> str | None:
+        """The participant's role in this mentorship, if a party (as `Mentorship.role_of`)."""
+        if participant_id == self.mentor_id:
+            return Role.MENTOR.value
+        if participant_id == self.mentee_id:
+            return Role.MENTEE.value
+        return None
+
+
+@dataclass(frozen=True)
+class IndexRows:
+    """The rows one save writes beside its events."""
+
+    credentials: tuple[CredentialRow, ...] = ()
+    people: tuple[PersonRow, ...] = ()
+    scopes: tuple[ScopeRow, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.credentials or self.people or self.scopes)
+
+
+@runtime_checkable
+class AccessIndex(Protocol):
+    """The store's index of credentials and people (its recorder)."""
+
+    def credential_row(self, credential_id: UUID) -> CredentialRow | None:
+        """The credential with this id, if any."""
+
+    def person_row(self, participant_id: UUID) -> PersonRow | None:
+        """The participant with this id, if any."""
+
+    def scope_row(self, mentorship_id: UUID) -> ScopeRow | None:
+        """The mentorship with this id, if any."""
+
+    def index_built(self) -> bool:
+        """Whether the index holds every credential and participant of the store."""
+
+    def write_index(self, rows: IndexRows) -> None:
+        """Upsert rows in a transaction of their own (building the index)."""
+
+    def mark_index_built(self, now: datetime) -> None:
+        """Record that the index is built."""
+
+
+def index_rows(aggregates: Iterable[object]) -> IndexRows:
+    """The index rows of the credentials and participants among the aggregates a save stores."""
+    credentials, people, scopes = [], [], []
+    for aggregate in aggregates:
+        if isinstance(aggregate, Credential):
+            credentials.append(credential_row(aggregate))
+        elif isinstance(aggregate, Participant):
+            people.append(person_row(aggregate))
+        elif isinstance(aggregate, Mentorship):
+            m = aggregate
+            scopes.append(ScopeRow(m.id, m.version, m.programme_id, m.mentor_id, m.mentee_id, m.status))
+    return IndexRows(tuple(credentials), tuple(people), tuple(scopes))
+
+
+def credential_row(credential: Credential) -> CredentialRow:
+    """A credential's row, from its state."""
+    return CredentialRow(
+        credential.id,
+        credential.version,
+        credential.participant_id,
+        credential.kind,
+        credential.expires_at,
+        credential.used,
+        credential.binding,
+    )
+
+
+def person_row(participant: Participant) -> PersonRow:
+    """A participant's row, from their state."""
+    p = participant
+    return PersonRow(p.id, p.version, p.programme_id, p.role, p.active)

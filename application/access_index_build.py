@@ -1,0 +1,44 @@
+"""Building the access index once from the events, for a store written before the index existed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from application.access_index import AccessIndex, index_rows
+from application.mentorat import Mentorat
+from domain.credential import Credential
+from domain.mentorship import Mentorship
+from domain.participant import Participant
+
+INDEXED_TOPICS = (
+    get_topic(Credential.CredentialIssued),
+    get_topic(Participant.ParticipantRegistered),
+    get_topic(Mentorship.ConventionDrafted),
+)
+BUILD_BATCH = 1000
+
+
+def build_access_index(store: Mentorat, now: datetime) -> int:
+    """Once per store: index every credential and participant its events hold (a store older than the index).
+
+    Runs at start-up under the start-up lock; a store whose index is built (or new) costs one lookup. Answers
+    how many aggregates were indexed.
+    """
+    index = store.recorder
+    if not isinstance(index, AccessIndex) or index.index_built():
+        return 0
+    found, start = 0, 1
+    while True:
+        batch = store.recorder.select_notifications(start, BUILD_BATCH, topics=INDEXED_TOPICS)
+        if not batch:
+            break
+        aggregates: list[object] = [store.repository.get(UUID(str(n.originator_id))) for n in batch]
+        rows = index_rows(aggregates)
+        index.write_index(rows)
+        found += len(aggregates)
+        start = batch[-1].id + 1
+    index.mark_index_built(now)
+    return found
