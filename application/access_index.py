@@ -86,6 +86,9 @@ class AccessIndex(Protocol):
     def person_row(self, participant_id: UUID) -> PersonRow | None:
         """The participant with this id, if any."""
 
+    def holder(self, credential_id: UUID) -> tuple[CredentialRow, PersonRow] | None:
+        """The credential with this id and the participant holding it, in one lookup."""
+
     def scope_row(self, mentorship_id: UUID) -> ScopeRow | None:
         """The mentorship with this id, if any."""
 

@@ -144,21 +144,20 @@ class ParticipantCommands:
         )
 
     def authenticate(self, token: str) -> Caller:
-        """The participant holding this unexpired token, if still active: two indexed lookups, no replay."""
+        """The participant holding this unexpired token, if still active: one indexed lookup, no replay."""
         index = self.store.recorder
         if not isinstance(index, AccessIndex):  # a recorder of the library's own: replay the aggregates
             return self._authenticate_by_replay(token)
         if not token or len(token) > MAX_SECRET:
             raise Unauthenticated
-        row = index.credential_row(self.keys.id_of(token))
-        now = self.ports.clock()
-        if row is None or row.kind != TOKEN or not now < row.expires_at:
+        found = index.holder(self.keys.id_of(token))
+        if found is None:
+            raise Unauthenticated
+        row, person = found
+        if row.kind != TOKEN or not self.ports.clock() < row.expires_at or not person.active:
             raise Unauthenticated
         if not self.keys.holds(row.credential_id, row.participant_id, row.kind, row.expires_at, row.binding):
             raise Unauthenticated  # a row this server did not write: nobody's
-        person = index.person_row(row.participant_id)
-        if person is None or not person.active:
-            raise Unauthenticated
         return Caller(person.participant_id, person.role, person.programme_id)
 
     def _authenticate_by_replay(self, token: str) -> Caller:

@@ -50,6 +50,11 @@ UPSERT_SCOPE = (
 )
 FIND_SCOPE = "SELECT * FROM {m} WHERE mentorship_id = ?"
 FIND_CREDENTIAL = "SELECT * FROM {c} WHERE credential_id = ?"
+FIND_HOLDER = (  # a token and its holder in one statement: what every authenticated request asks first
+    "SELECT c.credential_id, c.version, c.participant_id, c.kind, c.expires_at, c.used, c.binding, "
+    "p.version AS person_version, p.programme_id, p.role, p.active "
+    "FROM {c} c JOIN {p} p ON p.participant_id = c.participant_id WHERE c.credential_id = ?"
+)
 FIND_PERSON = "SELECT * FROM {p} WHERE participant_id = ?"
 IS_BUILT = "SELECT built_at FROM {s} WHERE name = 'access index'"
 MARK_BUILT = "INSERT INTO {s} (name, built_at) VALUES ('access index', ?) ON CONFLICT (name) DO NOTHING"
@@ -124,6 +129,24 @@ class AccessIndexLedger(ABC):
             bool(r["used"]),
             str(r["binding"]),
         )
+
+    def holder(self, credential_id: UUID) -> tuple[CredentialRow, PersonRow] | None:
+        found = self._read(FIND_HOLDER, (str(credential_id),))
+        if not found:
+            return None
+        r = found[0]
+        credential = CredentialRow(
+            UUID(r["credential_id"]),
+            int(r["version"]),
+            UUID(r["participant_id"]),
+            str(r["kind"]),
+            from_micros(int(r["expires_at"])),
+            bool(r["used"]),
+            str(r["binding"]),
+        )
+        person = PersonRow(credential.participant_id, int(r["person_version"]), UUID(r["programme_id"]), str(r["role"]),
+                           bool(r["active"]))  # fmt: skip
+        return credential, person
 
     def person_row(self, participant_id: UUID) -> PersonRow | None:
         found = self._read(FIND_PERSON, (str(participant_id),))

@@ -170,9 +170,9 @@ class PostgresIdempotentRecorder(
             return curs.fetchall() if curs.description else []
 
     def _read(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._query(statement), params)
-            return curs.fetchall()
+        # One statement on an autocommit connection: one round trip (a transaction would add BEGIN and ROLLBACK)
+        with self.datastore.get_connection() as conn:
+            return conn.execute(self._query(statement), params).fetchall()
 
     def write_index(self, rows: IndexRows) -> None:
         with self.datastore.transaction(commit=True) as curs:
