@@ -32,11 +32,11 @@ def recent_read_rows(kwargs: dict[str, Any]) -> tuple[list[tuple[str, int]], int
 
 
 class RecentReadsLedger(ABC):
-    """Looking up when reads were last recorded; each store supplies `_execute`."""
+    """Looking up when reads were last recorded; each store supplies `_read`."""
 
     @abstractmethod
-    def _execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Any]:
-        """Run statements in one transaction; the rows of the last."""
+    def _read(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        """Run one query outside any write transaction; its rows."""
 
     def last_recorded(self, keys: Sequence[str]) -> dict[str, int]:
         """When each of these reads was last recorded (microseconds), for those recorded at all."""
@@ -44,5 +44,5 @@ class RecentReadsLedger(ABC):
             return {}
         marks = ", ".join("?" for _ in keys)
         query = f"SELECT reader_key, recorded_at FROM {{r}} WHERE reader_key IN ({marks})"  # noqa: S608
-        return {str(row["reader_key"]): int(row["recorded_at"]) for row in self._execute([(query, tuple(keys))])}
+        return {str(row["reader_key"]): int(row["recorded_at"]) for row in self._read(query, tuple(keys))}
 
