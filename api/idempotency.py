@@ -14,12 +14,12 @@ transaction, which is what makes a crash between commit and answer harmless):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
 from api.body import read_capped
@@ -60,43 +60,74 @@ def replay(answer: dict[str, Any]) -> Response:
     return JSONResponse(answer, status_code=201, headers=headers)
 
 
-async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Run a POST once per Idempotency-Key; other requests pass straight through."""
-    key = request.headers.get(HEADER)
-    if request.method != "POST" or key is None or request.url.path in NEVER_REPLAYED:
-        return await call_next(request)
-    if not well_formed(key):
-        return await refuse_at_commit(request, call_next)
-    try:
-        body = await read_capped(request)  # never more than 256 KiB in memory, chunked or not
-    except PayloadTooLarge:
-        return problems.problem(413, "payload-too-large", "Payload too large")
-    request._body = body  # Starlette's middleware request replays a read body to the route from `_body`
-    service: MentoratService = request.app.state.service
-    records: IdempotencyRecords = request.app.state.idempotency  # built by bootstrap over the store's ledger
-    caller = await run_in_threadpool(caller_of, service, request)
-    claim, found = await run_in_threadpool(records.claim, caller, request.method, request.url.path, key, body)
-    if found.outcome == "replay" and found.sealed is not None:
-        return replay(records.opened(claim, found.sealed))
-    if found.outcome == "reused":
-        return problems.problem(422, "idempotency-key-reused", "Idempotency-Key reused with another request")
-    if found.outcome != "claimed":
-        return in_use()
-    renewing = renew_while_running(records, claim)
-    try:
-        return await run_claimed(request, call_next, records, claim)
-    finally:
-        renewing.cancel()
+class Idempotent:
+    """Run a POST once per Idempotency-Key; other requests pass straight through (pure ASGI, see `api/edge.py`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Claim the key, replay its first answer, or refuse it; the command runs holding the claim."""
+        key = header(scope, b"idempotency-key") if scope["type"] == "http" and scope["method"] == "POST" else None
+        if key is None or scope["path"] in NEVER_REPLAYED:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        if not well_formed(key):
+            await refuse_at_commit(self.app, scope, receive, send)
+            return
+        try:
+            body = await read_capped(request)  # never more than 256 KiB in memory, chunked or not
+        except PayloadTooLarge:
+            await problems.problem(413, "payload-too-large", "Payload too large")(scope, receive, send)
+            return
+        service: MentoratService = request.app.state.service
+        records: IdempotencyRecords = request.app.state.idempotency  # built by bootstrap over the store's ledger
+        caller = await run_in_threadpool(caller_of, service, request)
+        claim, found = await run_in_threadpool(records.claim, caller, request.method, request.url.path, key, body)
+        if found.outcome == "replay" and found.sealed is not None:
+            answer: Response = replay(records.opened(claim, found.sealed))
+        elif found.outcome == "reused":
+            answer = problems.problem(422, "idempotency-key-reused", "Idempotency-Key reused with another request")
+        elif found.outcome != "claimed":
+            answer = in_use()
+        else:
+            renewing = renew_while_running(records, claim)
+            try:
+                await run_claimed(self.app, scope, replaying(body, receive), send, records, claim)
+            finally:
+                renewing.cancel()
+            return
+        await answer(scope, receive, send)
 
 
-async def refuse_at_commit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header, as Starlette's `request.headers.get` reads it."""
+    return next((value.decode("latin-1") for key, value in scope["headers"] if key == name), None)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """The request's `receive` with its already-read body given again, once, to the route."""
+    pending = True
+
+    async def receive_again() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # a disconnect, when the client goes
+
+    return receive_again
+
+
+async def refuse_at_commit(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """A malformed key is refused (422) where the command would commit: 401, 404 and 403 still come first."""
     token = current_claim.set(MalformedKey())
     try:
-        return await call_next(request)
+        await app(scope, receive, send)
     except MalformedKey:
         refused = [{"field": HEADER, "code": "invalid"}]
-        return problems.problem(422, "validation-error", "Validation error", errors=refused)
+        await problems.problem(422, "validation-error", "Validation error", errors=refused)(scope, receive, send)
     finally:
         current_claim.reset(token)
 
@@ -120,19 +151,29 @@ def renew_while_running(records: IdempotencyRecords, claim: Any) -> asyncio.Task
 
 
 async def run_claimed(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]], records: IdempotencyRecords, claim: Any
-) -> Response:
-    """Run the command holding the claim; a command that did not succeed frees the key."""
-    token = current_claim.set(claim)
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, records: IdempotencyRecords, claim: Any
+) -> None:
+    """Run the command holding the claim; a command that did not succeed frees the key before its answer leaves."""
+    started = False
+
+    async def settling_send(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start" and not started:
+            started = True
+            if not 200 <= message["status"] < 300:
+                await run_in_threadpool(records.release, claim)
+        await send(message)
+
+    token = current_claim.set(claim)  # the recorder sees it: the route runs in this task, its threads copy the context
     try:
-        response = await call_next(request)
+        await app(scope, receive, settling_send)
     except IdempotencyKeyInUse:  # its lease ran out and another request took the key: nothing was stored
-        return in_use()
+        if started:
+            raise
+        await in_use()(scope, receive, send)
     except BaseException:
-        await run_in_threadpool(records.release, claim)
+        if not started:  # once the answer has started, the key was kept or freed by its status
+            await run_in_threadpool(records.release, claim)
         raise
     finally:
         current_claim.reset(token)
-    if not 200 <= response.status_code < 300:
-        await run_in_threadpool(records.release, claim)
-    return response
