@@ -196,8 +196,21 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as cursor:
-            cursor.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
+            if not self._search_path_set(cursor):
+                cursor.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
             yield cursor
+
+    def query(self, statement: str, *params: Any) -> list[Row]:
+        """One read-only statement in one round trip, on an autocommit connection when the schema is its path."""
+        with self.datastore.get_connection() as conn:
+            if not conn.autocommit or not self._search_path_set(conn):
+                return super().query(statement, *params)
+            return [dict(row) for row in conn.execute(statement.replace("?", "%s"), params, prepare=True)]
+
+    def _search_path_set(self, conn_or_cursor: Any) -> bool:
+        """Whether the connection opened with this schema as its search path (as the read side opens them)."""
+        conn = getattr(conn_or_cursor, "connection", conn_or_cursor)
+        return f"search_path={self.datastore.schema}" in (conn.info.options or "").split()
 
     def _exists(self, cursor: Any) -> bool:
         # Even `CREATE INDEX IF NOT EXISTS` takes a SHARE lock, which can deadlock with a running batch.
