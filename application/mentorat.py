@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from application.access_index import index_rows
 from application.errors import NotFound, PreconditionFailed, VersionConflict
 from application.outbox import OutgoingMessage
+from domain.mentorship import Mentorship
 
 A = TypeVar("A", bound=Aggregate)
+MENTORSHIP_CACHE_SIZE = "MENTORSHIP_CACHE_SIZE"  # how many mentorships a process keeps for its commands
 
 
 class KeysUnavailable(RuntimeError):
@@ -62,10 +65,25 @@ class Mentorat(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
+    @cached_property
+    def mentorships(self) -> Repository[UUID]:
+        """Mentorships for commands: cached, each first fast-forwarded through the events stored since.
+
+        A command then decodes only what was added since this process last loaded the mentorship, not its
+        whole history (`make bench`, "load a mentorship"). Only mentorships: their state holds no content
+        (dates, statuses, flags), so a cached copy keeps nothing an erasure must reach; a participant's
+        name would be kept in clear. `MENTORSHIP_CACHE_SIZE` of 0 turns it off.
+        """
+        size = int(self.env.get(MENTORSHIP_CACHE_SIZE) or 0)
+        if not size:
+            return self.repository
+        return Repository(self.events, cache_maxsize=size, fastforward=True, deepcopy_from_cache=True)
+
     def load(self, cls: type[A], aggregate_id: UUID) -> A:
         """An aggregate of the given class, or `NotFound`."""
+        repository = self.mentorships if cls is Mentorship else self.repository
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound from None
         if not isinstance(aggregate, cls):

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: float = Field(default=60.0, gt=0, le=3600)  # a crashed request's key frees after this
     master_key: SecretStr | None = None  # base64 of 32 bytes; required on PostgreSQL, generated into data_dir on SQLite
     key_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")  # default: <schema>_keys
+    aggregate_cache_size: int = Field(default=1000, ge=0, le=1_000_000)  # aggregates a process keeps; 0: none
     key_cache_seconds: float = Field(default=60.0, ge=0, le=3600)  # how long a process keeps a data key in memory
     audit_key_file: Path | None = None  # checkpoints' Ed25519 key (PEM); on SQLite generated into data_dir if unset
     checkpoint_dir: Path | None = None  # where signed checkpoints are written; default: <data_dir>/checkpoints

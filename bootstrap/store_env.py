@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
+from application.mentorat import MENTORSHIP_CACHE_SIZE
 from bootstrap.settings import Settings
 from infrastructure.postgres import (
     LIBPQ_CONNECT_TIMEOUT,
@@ -78,14 +79,25 @@ PINNED = {
 }
 
 
+def cache_env(settings: Settings) -> dict[str, str]:
+    """The mentorships' cache (`Mentorat.load`), and the library's own cache pinned off.
+
+    The library's would keep every aggregate, participants' names in clear among them: a key destroyed
+    without an erasure event (a key store restored from an old backup) would not reach a cached copy.
+    """
+    return {"AGGREGATE_CACHE_MAXSIZE": "", MENTORSHIP_CACHE_SIZE: str(settings.aggregate_cache_size)}
+
+
 def store_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing environment for the configured store; its mapper seals confidential fields."""
+    cache = cache_env(settings)  # pinned too: the process environment cannot turn the library's cache on
     if settings.database_url:
-        return {**postgres_env(settings.database_url, settings), **PINNED}
+        return {**postgres_env(settings.database_url, settings), **PINNED, **cache}
     private_directory(settings.data_dir)
     private_file(settings.data_dir / SQLITE_FILE)  # its -wal and -shm files take the database file's mode
     return {
         **PINNED,
+        **cache,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": "infrastructure.recorders:SQLiteIdempotentRecorder",
         "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
