@@ -39,6 +39,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
+from bench import lock_waits
 from bench.anchor_service import Counters
 from bench.commands import PG_URL, signed_pairs
 from bootstrap.service import build_service
@@ -252,6 +253,7 @@ class Measured:
     summary: Result
     anchor: dict[int, Result]  # by connections
     commands: dict[int, Result]
+    lock_waits: dict[int, lock_waits.LockWaits]  # sampled during the commands' runs
 
 
 def measure(seconds: int) -> Measured:
@@ -326,11 +328,13 @@ def measure(seconds: int) -> Measured:
         anchors, commands = {}, {}
         ticks = [(f"/counters/{counter_id}/ticks", "") for counter_id in counter_ids]
         satisfaction = [(f"{path}/satisfaction", token) for path, token in targets]
+        waits = {}
         for connections in (16, 64):
             anchors[connections] = run(anchor, ticks, connections, "POST", '{"amount": 1}')
-            commands[connections] = run(mentorat, satisfaction, connections, "POST", '{"score": 4}')
+            with lock_waits.sampled(PG_URL, schema) as waits[connections]:
+                commands[connections] = run(mentorat, satisfaction, connections, "POST", '{"score": 4}')
             time.sleep(1)  # the read models fold what the commands wrote before the next measure
-        return Measured(conditions, measured_hello, measured_healthz, measured_summary, anchors, commands)
+        return Measured(conditions, measured_hello, measured_healthz, measured_summary, anchors, commands, waits)
 
 
 def drop(*schemas: str) -> None:
@@ -367,7 +371,8 @@ def rows_of(m: Measured) -> list[Row]:
             ),
             (
                 f"wrk: POST /v1/mentorships/{{id}}/satisfaction, {PAIRS} mentorships, {connections} connections",
-                command.figures() + f"; 409: {command.count(409)}, 5xx: {command.count(500, 599)}",
+                command.figures() + f"; 409: {command.count(409)}, 5xx: {command.count(500, 599)}; "
+                + m.lock_waits[connections].figures(),
                 f"commands / anchor {command.per_second / anchor.per_second:.2f}x (target {target})",
             ),
         ]
