@@ -10,7 +10,7 @@ and its runner handles one event per transaction: these views keep the library's
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -23,6 +23,7 @@ from projections.read_model import ProjectionError, ReadModel
 from projections.tables import Key, Row, Rows, Table
 
 APPLICATION = "Mentorat"
+ANALYZE_AFTER = 10_000  # events folded in one catch-up after which the planner's statistics are refreshed
 
 
 class ReadView(ABC):
@@ -169,6 +170,14 @@ class ReadView(ABC):
             self._execute(cursor, f"SELECT * FROM {table.name} WHERE {table.key[0]} IN ({marks})", chunk)
             found += [table.decode(row) for row in cursor.fetchall()]
         return found
+
+
+def analyzed(views: Mapping[str, ReadView], before: Mapping[str, int], after: dict[str, int]) -> dict[str, int]:
+    """ANALYZE each read model rebuilt (`before` has no position for it) or moved far; answer `after`."""
+    for name, position in after.items():
+        if name not in before or position - before[name] >= ANALYZE_AFTER:
+            views[name].analyze()
+    return after
 
 
 class Snapshot:

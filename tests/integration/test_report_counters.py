@@ -19,6 +19,7 @@ import pytest
 
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
+from bootstrap.store_env import SQLITE_FILE
 from demo.simulation import TODAY
 from domain.mentorship import Mentorship
 from infrastructure.field_mapper import keyless
@@ -27,7 +28,7 @@ from projections.read_model import ReadModel
 from projections.report_facts import MENTORSHIPS, ReportModel
 from projections.tables import Key, Row, Rows, Table
 from tests.integration import reference_report
-from tests.integration.test_projections import SQLITE_FILE, demo_events
+from tests.integration.test_projections import demo_events
 
 BATCH = 37  # batches of an odd size: counters of one day and one mentorship added across several batches
 
