@@ -7,13 +7,14 @@ each counter row is read. The work is bounded by the programme's days and catego
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.values import EndReason, ObjectiveStatus, local_date
 from projections import report_counts as rc
 from projections.dates import month_number
-from projections.report_facts import COUNTS, PROGRAMMES, SPANS
+from projections.report_facts import COUNTS, PROGRAMMES, SPAN_MONTHS, SPANS
 
 EARLIEST, LATEST = "0001-01-01", "9999-12-31"
 AFTER_LATEST = "9999-12-32"  # sorts after every date: no month cap
@@ -30,27 +31,66 @@ def time_zone(view: Any, programme_id: str) -> str | None:
     return str(found[0]["time_zone"]) if found else None
 
 
-def _in(metrics: tuple[str, ...]) -> str:
+def _in(metrics: Iterable[str]) -> str:
     return ", ".join(f"'{metric}'" for metric in metrics)
 
 
 _SUMS = f"SELECT metric, category, SUM(n) AS n, SUM(total) AS total FROM {COUNTS.name} WHERE programme_id = ?"
-_COUNTS_QUERY = " UNION ALL ".join(
-    (
-        f"{_SUMS} AND metric IN ({_in(rc.AS_OF)}) AND since < ? AND bound >= ? GROUP BY metric, category",
-        f"{_SUMS} AND metric IN ({_in(rc.IN_WINDOW)}) AND since >= ? AND since < ? AND bound >= ?"
-        " GROUP BY metric, category",
-        f"{_SUMS} AND metric = '{rc.CONSULTED}' AND since >= ? AND since < ? AND bound < ? GROUP BY metric, category",
-        f"{_SUMS} AND metric = '{rc.MEETING_MONTH}' AND since >= ? AND since < ? AND since < ? AND bound < ?"
-        " AND gate < ? GROUP BY metric, category",
-    )
-)
-_SPANS_QUERY = (
+_GROUP = " GROUP BY metric, category"
+_TWO_DAYS = {  # counters comparing two days: their condition over (from, to, the end of what they may count)
+    rc.CONSULTED: "since >= ? AND since < ? AND bound < ?",
+    rc.MEETING_AGAIN: "since >= ? AND since < ? AND bound < ?",
+    rc.MEETING_GATED: "since >= ? AND since < ? AND bound < ? AND gate < ?",
+    rc.SUPERSEDED: "since >= ? AND since < ? AND bound >= ?",
+}
+_COUNTED_AS = {rc.SUPERSEDED: rc.SATISFACTION, rc.MEETING_AGAIN: rc.MEETING_MONTH, rc.MEETING_GATED: rc.MEETING_MONTH}
+_SPAN_DELTAS = f"SELECT month, SUM(n) AS n FROM {SPAN_MONTHS.name} WHERE programme_id = ? AND month <= ? GROUP BY month"
+_SPANS_SIGNED_SINCE = (
     "SELECT SUM(n * (CASE WHEN l >= f THEN l - f + 1 ELSE 0 END)) AS months FROM ("
     " SELECT n, CASE WHEN start_month > ? THEN start_month ELSE ? END AS f,"
     "  CASE WHEN end_month < ? THEN end_month ELSE ? END AS l"
-    f" FROM {SPANS.name} WHERE programme_id = ? AND signed_on < ?) AS spans"
+    f" FROM {SPANS.name} WHERE programme_id = ? AND signed_on >= ?) AS spans"
 )
+
+
+class _Statement:
+    """One UNION ALL of counter sums, built branch by branch with its parameters."""
+
+    def __init__(self, programme_id: str) -> None:
+        self.programme_id = programme_id
+        self.branches: list[str] = []
+        self.params: list[Any] = []
+
+    def by_day(self, metrics: tuple[str, ...], low: str, high: str) -> None:
+        """Day counters summed over [low, high): partial months by day, whole months by their roll-up."""
+        if high <= low:
+            return
+        whole_from, whole_to = _month_after(low) if low[8:] != "01" else low[:7], high[:7]
+        if whole_from >= whole_to:
+            ranges = [(low, high), ("", "")]
+        else:
+            ranges = [(low, whole_from + "-01"), (whole_to + "-01", high)]
+            monthly = tuple(metric + rc.MONTHLY for metric in metrics)
+            self.add(f"metric IN ({_in(monthly)}) AND since >= ? AND since < ?", whole_from, whole_to)
+        days = "(since >= ? AND since < ?) OR (since >= ? AND since < ?)"
+        self.add(f"metric IN ({_in(metrics)}) AND ({days})", *ranges[0], *ranges[1])
+
+    def add(self, condition: str, *params: Any) -> None:
+        """One more branch."""
+        self.branches.append(f"{_SUMS} AND {condition}{_GROUP}")
+        self.params += [self.programme_id, *params]
+
+    def two_days(self, metric: str, *params: Any) -> None:
+        """A counter comparing two days."""
+        self.add(f"metric = '{metric}' AND {_TWO_DAYS[metric]}", *params)
+
+    def rows(self, reads: Any) -> list[dict[str, Any]]:
+        """The sums, each two-day counter under the metric it counts for."""
+        found = reads.query(" UNION ALL ".join(self.branches), *self.params)
+        for row in found:
+            metric = row["metric"].removesuffix(rc.MONTHLY)
+            row["metric"] = _COUNTED_AS.get(metric, metric)
+        return list(found)
 
 
 def report(view: Any, programme_id: str, now: datetime, start: date | None, end: date | None) -> dict[str, Any]:
@@ -59,15 +99,8 @@ def report(view: Any, programme_id: str, now: datetime, start: date | None, end:
     with view.snapshot() as reads:
         zone = time_zone(reads, programme_id) or "UTC"
         first, last = _month_span(start, end, local_date(now, zone))
-        cap = _first_day(last + 1) if last >= first else EARLIEST
-        params = (
-            programme_id, high, high,
-            programme_id, low, high, high,
-            programme_id, low, high, low,
-            programme_id, low, high, cap, low, high,
-        )  # fmt: skip
-        counted = reads.query(_COUNTS_QUERY, *params)
-        months = reads.query(_SPANS_QUERY, first, first, last, last, programme_id, high)[0]["months"]
+        counted = _counted(reads, programme_id, low, high, _first_day(last + 1) if last >= first else EARLIEST)
+        months = _active_months(reads, programme_id, high, first, last)
     n: Counter[str] = Counter()
     total: Counter[str] = Counter()
     by_category: dict[str, Counter[str]] = {}
@@ -78,16 +111,50 @@ def report(view: Any, programme_id: str, now: datetime, start: date | None, end:
     figures: dict[str, Any] = {}
     figures.update(_statuses(n, by_category.get(rc.EARLY, Counter())))
     figures.update(_meetings(n, total))
-    active_months = int(months or 0)
-    figures["active_mentorship_months"] = active_months
-    figures["meetings_per_active_month"] = rate(n[rc.HELD], active_months)
-    figures["months_with_meeting_rate"] = rate(n[rc.MEETING_MONTH], active_months)
+    figures["active_mentorship_months"] = months
+    figures["meetings_per_active_month"] = rate(n[rc.HELD], months)
+    figures["months_with_meeting_rate"] = rate(n[rc.MEETING_MONTH], months)
     figures.update(_satisfaction_and_objectives(by_category, counted))
     figures["disputes_raised"] = n[rc.RAISED]
     figures["disputes_settled"] = n[rc.SETTLED]
     figures["disputes_to_coordinator"] = n[rc.CONSULTED]
     figures["median_length_months"] = _median(by_category.get(rc.LENGTH, Counter()))
     return figures
+
+
+def _counted(reads: Any, programme_id: str, low: str, high: str, cap: str) -> list[dict[str, Any]]:
+    """Every counter's sums for the window, in one statement; `cap`: the day after the last month that counts."""
+    statement = _Statement(programme_id)
+    statement.by_day(rc.AS_OF, EARLIEST, high)
+    statement.by_day(rc.IN_WINDOW, low, high)
+    until = min(high, cap)
+    statement.by_day((rc.MEETING_MONTH,), low, until)
+    statement.two_days(rc.CONSULTED, low, high, low)
+    statement.two_days(rc.MEETING_AGAIN, low, min(until, _month_after(low) + "-01"), low)
+    statement.two_days(rc.MEETING_GATED, low, until, low, high)
+    if high != LATEST:  # no score is superseded after the calendar's last day
+        statement.two_days(rc.SUPERSEDED, low, high, high)
+    return statement.rows(reads)
+
+
+def _active_months(reads: Any, programme_id: str, high: str, first: int, last: int) -> int:
+    """Signed mentorships' months within [first, last]: the deltas by month summed, less those signed from `to`."""
+    if last < first:
+        return 0
+    deltas = sorted((int(row["month"]), int(row["n"])) for row in reads.query(_SPAN_DELTAS, programme_id, last))
+    months, running = 0, 0
+    ends = [month for month, _ in deltas[1:]] + [last + 1] if deltas else []
+    for (month, delta), following in zip(deltas, ends, strict=True):
+        running += delta
+        months += running * max(0, min(following - 1, last) - max(month, first) + 1)
+    later = reads.query(_SPANS_SIGNED_SINCE, first, first, last, last, programme_id, high)[0]["months"]
+    return months - int(later or 0)
+
+
+def _month_after(day: str) -> str:
+    """The month after a day's, as "YYYY-MM" (after every month beyond the calendar's last year)."""
+    year, month = int(day[:4]), int(day[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}" if (year, month) < (9999, 12) else "9999-13"
 
 
 def _first_day(month: int) -> str:

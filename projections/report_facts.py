@@ -49,6 +49,7 @@ COUNTS = Table(
         ("category", "TEXT"), ("n", "BIGINT"), ("total", "BIGINT"),
     ),
     key=("programme_id", "metric", "since", "bound", "gate", "category"),
+    indexes=(("programme_id", "metric", "bound"),),  # scores superseded after `to`
     additive=("n", "total"),
 )  # fmt: skip
 SPANS = Table(
@@ -58,13 +59,19 @@ SPANS = Table(
     key=("programme_id", "signed_on", "start_month", "end_month"),
     additive=("n",),
 )  # fmt: skip
+SPAN_MONTHS = Table(
+    "report_span_month",
+    (("programme_id", "TEXT"), ("month", "BIGINT"), ("n", "BIGINT")),
+    key=("programme_id", "month"),
+    additive=("n",),
+)  # by month, +1 as signed mentorships' spans begin and -1 after they end
 
 
 class ReportModel(ReadModel):
     """Folds events into per-mentorship state and per-programme counters for the programme report."""
 
     name: ClassVar[str] = "report"
-    tables: ClassVar[tuple[Table, ...]] = (PROGRAMMES, MENTORSHIPS, COUNTS, SPANS)
+    tables: ClassVar[tuple[Table, ...]] = (PROGRAMMES, MENTORSHIPS, COUNTS, SPANS, SPAN_MONTHS)
     retired: ClassVar[tuple[str, ...]] = ("report_fact",)  # the dated facts of the layout before the counters
 
     def preload(self, events: Sequence[tuple[int, Any]], rows: Rows, load_many: Any) -> None:
@@ -100,7 +107,7 @@ def _drafted(event: M.ConventionDrafted, position: int, rows: Rows) -> None:
         agendas=[], held=[], scores={}, objectives={}, consultations={},
     )  # fmt: skip
     rows.put(MENTORSHIPS, row)
-    _add(rows, row, rc.counts(row), rc.spans(row))
+    _add(rows, row, rc.counts(row), rc.spans(row), rc.span_months(row))
 
 
 def _withdrawn(row: Row, day: str, event: M.ConventionWithdrawn, rows: Rows) -> None:
@@ -191,21 +198,29 @@ FACT_HANDLERS: dict[type[Any], Callable[[Row, str, Any, Rows], None]] = {
 }
 
 
+def _count(rows: Rows, programme_id: str, key: rc.CountKey, n: int, total: int) -> None:
+    """Add to a counter, and to its month's roll-up for a day counter."""
+    metric, since, bound, gate, category = key
+    for counter, on in rc.rolled_up(metric, since):
+        row = {"programme_id": programme_id, "metric": counter, "since": on, "bound": bound, "gate": gate}
+        rows.add(COUNTS, {**row, "category": category, "n": n, "total": total})
+
+
 def _event(rows: Rows, row: Row, metric: str, day: str, total: int = 0) -> None:
     """Count one event on its day (events are only ever added, never revised)."""
-    key = {"programme_id": row["programme_id"], "metric": metric, "since": day, "bound": rc.NEVER, "gate": rc.NONE}
-    rows.add(COUNTS, {**key, "category": "", "n": 1, "total": total})
+    _count(rows, row["programme_id"], (metric, day, rc.NEVER, rc.NONE, ""), 1, total)
 
 
-def _add(rows: Rows, row: Row, counts: dict[Any, int], spans: dict[Any, int]) -> None:
+def _add(rows: Rows, row: Row, counts: dict[Any, int], spans: dict[Any, int], months: dict[Any, int]) -> None:
     """Add a mentorship's change of contribution to its programme's counters and spans."""
     programme_id = row["programme_id"]
-    for ((metric, since, bound, gate, category), column), amount in counts.items():
-        key = {"programme_id": programme_id, "metric": metric, "since": since, "bound": bound, "gate": gate}
-        rows.add(COUNTS, {**key, "category": category, "n": 0, "total": 0, column: amount})
+    for (key, column), amount in counts.items():
+        _count(rows, programme_id, key, amount if column == "n" else 0, amount if column == "total" else 0)
     for (signed_on, start_month, end_month), amount in spans.items():
         span = {"signed_on": signed_on, "start_month": start_month, "end_month": end_month}
         rows.add(SPANS, {"programme_id": programme_id, **span, "n": amount})
+    for month, amount in months.items():
+        rows.add(SPAN_MONTHS, {"programme_id": programme_id, "month": month, "n": amount})
 
 
 def _fold(event: Any, position: int, rows: Rows) -> None:
@@ -214,9 +229,10 @@ def _fold(event: Any, position: int, rows: Rows) -> None:
     handler = FACT_HANDLERS.get(type(event))
     if handler is None:
         return
-    counts, spans = rc.counts(row), rc.spans(row)
+    counts, spans, months = rc.counts(row), rc.spans(row), rc.span_months(row)
     handler(row, local_day(event.occurred_at, row["time_zone"]), event, rows)
-    _add(rows, row, rc.difference(rc.counts(row), counts), rc.difference(rc.spans(row), spans))
+    counted = rc.difference(rc.counts(row), counts)
+    _add(rows, row, counted, rc.difference(rc.spans(row), spans), rc.difference(rc.span_months(row), months))
     rows.put(MENTORSHIPS, row)
 
 

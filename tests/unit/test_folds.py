@@ -92,29 +92,35 @@ def test_the_report_folds_each_event_of_interest_into_its_state_and_its_programm
     assert mentorship["scores"] == {"mentor": [["2026-01-08", 4]]}
     assert mentorship["objectives"] == {str(OBJECTIVE): [["2026-01-05", "not_started"], ["2026-01-08", "attained"]]}
     assert mentorship["consultations"] == {str(RECONCILED_DISPUTE): ["2026-01-10"]}
-    # And its programme's counters count each event on its day, and each status from when to when it held
+    # And its programme's counters count each event on its day, each status +1 from its first day, -1 from its last
     counts = {
-        (c["metric"], c["since"], c["bound"], c["category"]): (c["n"], c["total"]) for c in tables["report_count"]
+        (c["metric"], c["since"], c["bound"], c["category"]): (c["n"], c["total"])
+        for c in tables["report_count"]
+        if not c["metric"].endswith("/month")
     }
     assert {key: value for key, value in counts.items() if value != (0, 0)} == {
-        ("awaiting", "2026-01-05", "2026-01-05", ""): (1, 0),
-        ("active", "2026-01-05", "2026-11-01", ""): (1, 0),
-        ("completed", "2026-11-01", "9999-12-31", ""): (1, 0),
-        ("length", "2026-11-01", "9999-12-31", "10"): (1, 0),
+        ("objective", "2026-01-05", "9999-12-31", "not_started"): (1, 0),
+        ("active", "2026-01-05", "9999-12-31", ""): (1, 0),
         ("held", "2026-01-07", "9999-12-31", ""): (1, 75),
         ("within_target", "2026-01-07", "9999-12-31", ""): (1, 0),
         ("with_agenda", "2026-01-07", "9999-12-31", ""): (1, 0),
-        ("meeting_month", "2026-01-07", "", ""): (1, 0),
+        ("meeting_month", "2026-01-07", "9999-12-31", ""): (1, 0),
         ("cancelled", "2026-01-08", "9999-12-31", ""): (1, 0),
-        ("objective", "2026-01-05", "2026-01-08", "not_started"): (1, 0),
+        ("objective", "2026-01-08", "9999-12-31", "not_started"): (-1, 0),
         ("objective", "2026-01-08", "9999-12-31", "attained"): (1, 0),
         ("satisfaction", "2026-01-08", "9999-12-31", "mentor"): (1, 4),
         ("raised", "2026-01-09", "9999-12-31", ""): (1, 0),
-        ("raised", "2026-01-11", "9999-12-31", ""): (1, 0),
         ("consulted", "2026-01-10", "", ""): (1, 0),
+        ("raised", "2026-01-11", "9999-12-31", ""): (1, 0),
+        ("active", "2026-11-01", "9999-12-31", ""): (-1, 0),
+        ("completed", "2026-11-01", "9999-12-31", ""): (1, 0),
+        ("length", "2026-11-01", "9999-12-31", "10"): (1, 0),
     }
-    spans = [(s["signed_on"], s["end_month"], s["n"]) for s in tables["report_span"] if s["n"]]
-    assert spans == [("2026-01-05", 2026 * 12 + 10, 1)]  # ended in November 2026
+    # And day counters roll up by month; the span of active months is +1 in January, -1 after November
+    held = [(c["since"], c["n"], c["total"]) for c in tables["report_count"] if c["metric"] == "held/month"]
+    assert held == [("2026-01", 1, 75)]
+    months = [(s["month"], s["n"]) for s in tables["report_span_month"] if s["n"]]
+    assert months == [(2026 * 12, 1), (2026 * 12 + 11, -1)]
 
 
 def test_the_timeline_has_one_entry_per_event_with_its_type_and_actor_and_nothing_of_its_own() -> None:
