@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 
 from bench.population import EVENTS_PER_PAIR, populate
 from bench.readside import PG_URL, fresh_schema
@@ -45,7 +45,7 @@ def copy_programme(cursor: Any, tables: tuple[Table, ...], source: str, target: 
     """Copy one programme's rows of these tables under a new programme id (and new mentorship ids)."""
     for table in tables:
         columns = table.column_names
-        selected = []
+        selected: list[Composable] = []
         for name in columns:
             if name == "programme_id" or (name == "id" and "programme_id" not in columns):
                 selected.append(SQL("%(target)s"))
