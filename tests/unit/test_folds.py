@@ -82,6 +82,15 @@ def test_the_summary_folds_a_whole_relationship_into_one_row() -> None:
     assert row["facts"]["open"] == {}
 
 
+def test_the_worklist_copy_holds_a_mentorship_while_it_awaits_signatures_or_is_active() -> None:
+    history = programme() + a_whole_relationship()
+    # Given the relationship drafted and signed, Then its narrow copy is there; once ended, it is gone
+    drafted = folded(SummaryModel(), history[:6])["summary_open"]
+    assert [(row["id"], row["status"]) for row in drafted] == [(str(UUID(int=1)), "active")]
+    assert set(drafted[0]) == {name for name, _ in SummaryModel.tables[2].columns}
+    assert folded(SummaryModel(), history)["summary_open"] == []
+
+
 def test_the_report_folds_each_event_of_interest_into_its_state_and_its_programmes_counters() -> None:
     # Given the same history, When the report's model folds it
     tables = folded(ReportModel(), programme() + a_whole_relationship())
