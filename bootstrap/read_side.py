@@ -21,7 +21,7 @@ from application.mentorat import Mentorat
 from bootstrap.settings import Settings
 from bootstrap.store_env import store_env
 from infrastructure.field_mapper import keyless
-from infrastructure.postgres import connect_args, startup_lock, uses_postgres
+from infrastructure.postgres import connect_args, startup_lock, uses_postgres, with_search_path
 from projections import coordination
 from projections.access_log import AccessLogPostgresView, AccessLogSQLiteView
 from projections.directory import DirectoryPostgresView, DirectorySQLiteView
@@ -59,7 +59,7 @@ class ReadSide:
         self.settings = settings
         self.env = env = store_env(settings)
         self.postgres = uses_postgres(env)
-        factory = InfrastructureFactory.construct(Environment("Mentorat", env))
+        factory = InfrastructureFactory.construct(Environment("Mentorat", with_search_path(env)))
         self._factory = factory
         kind = 1 if self.postgres else 0
         with startup_lock(env):

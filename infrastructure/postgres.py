@@ -41,6 +41,18 @@ def connect_args(env: Mapping[str, str]) -> dict[str, Any]:
     return args
 
 
+def with_search_path(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment, its connections opening with the store's schema as their search path (PostgreSQL only).
+
+    The read models' statements name their tables without a schema: set once per connection, a query is one
+    statement on an autocommit connection instead of BEGIN, SET LOCAL, the statement and ROLLBACK.
+    """
+    if not uses_postgres(env):
+        return dict(env)
+    path = f"-c search_path={env.get('POSTGRES_SCHEMA') or 'public'}"
+    return {**env, LIBPQ_OPTIONS: f"{env.get(LIBPQ_OPTIONS, '')} {path}".strip()}
+
+
 def startup_key(schema: str) -> int:
     """The advisory-lock key that serialises start-up DDL in one schema."""
     return lock_key(schema, "start-up")  # never a read model's name, so never a projector's key

@@ -250,8 +250,21 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=commit) as cursor:
             if snapshot:  # before any query: every statement of the transaction then sees its first one's snapshot
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cursor.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
+            if not self._search_path_set(cursor):
+                cursor.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
             yield cursor
+
+    def query(self, statement: str, *params: Any) -> list[Row]:
+        """One read-only statement in one round trip, on an autocommit connection when the schema is its path."""
+        with self.datastore.get_connection() as conn:
+            if not conn.autocommit or not self._search_path_set(conn):
+                return super().query(statement, *params)
+            return [dict(row) for row in conn.execute(statement.replace("?", "%s"), params, prepare=True)]
+
+    def _search_path_set(self, conn_or_cursor: Any) -> bool:
+        """Whether the connection opened with this schema as its search path (as the read side opens them)."""
+        conn = getattr(conn_or_cursor, "connection", conn_or_cursor)
+        return f"search_path={self.datastore.schema}" in (conn.info.options or "").split()
 
     def _has_table(self, cursor: Any, name: str) -> bool:
         # Looked up before any CREATE: even `CREATE INDEX IF NOT EXISTS` takes a SHARE lock, which can deadlock

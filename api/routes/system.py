@@ -12,8 +12,8 @@ router = APIRouter()
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> dict[str, str]:
-    """Liveness: answers without touching the store."""
+async def healthz() -> dict[str, str]:
+    """Liveness: answers without touching the store (async: nothing to wait for, so no worker thread)."""
     return {"status": "ok"}
 
 

@@ -150,9 +150,24 @@ def head(cursor: Cursor, dialect: Dialect) -> Link | None:
 
 def head_and_last(cursor: Cursor, dialect: Dialect, originator_ids: set[str]) -> tuple[Link | None, dict[str, bytes]]:
     """The last chain entry, and each of these aggregates' last chained hash."""
-    if not dialect.postgres or len(originator_ids) > 500:
+    if not one_statement(dialect, originator_ids):
         return head(cursor, dialect), last_hashes(cursor, dialect, originator_ids)
+    send_head_and_last(cursor, dialect, originator_ids)
+    return read_head_and_last(cursor)
+
+
+def one_statement(dialect: Dialect, originator_ids: set[str]) -> bool:
+    """Whether the head and these aggregates' last hashes come in one statement (PostgreSQL, up to 500 ids)."""
+    return dialect.postgres and len(originator_ids) <= 500
+
+
+def send_head_and_last(cursor: Cursor, dialect: Dialect, originator_ids: set[str]) -> None:
+    """Send the one statement of `head_and_last` (in a pipeline, its answer comes with the others')."""
     cursor.execute(dialect.q(HEAD_AND_LAST), ([dialect.param(oid) for oid in originator_ids],))
+
+
+def read_head_and_last(cursor: Cursor) -> tuple[Link | None, dict[str, bytes]]:
+    """The answer of `send_head_and_last`."""
     top, last = None, {}
     for row in cursor.fetchall():
         entry = link(row[1:])

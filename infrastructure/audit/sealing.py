@@ -10,11 +10,11 @@ event it did not write (a foreign writer's row) without a link, `unchained`, for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from application.store_sealing import SEAL_UNCHAINED, UnchainedRange
-from infrastructure.audit.chain import Linker, Stored
+from infrastructure.audit.chain import Link, Linker, Stored
 from infrastructure.audit.chain_sql import (
     DELETE_LINKS_FROM,
     LOWEST,
@@ -46,16 +46,29 @@ class SealingChanged(RuntimeError):
         super().__init__("the unchained events changed since they were counted: nothing sealed, run it again")
 
 
-def link_inserted(cursor: Cursor, dialect: Dialect, events: Sequence[Stored], **kwargs: Any) -> int:
+Head = tuple[Link | None, dict[str, bytes]]  # the chain's last link, and the last hash of each aggregate inserted
+
+
+def link_inserted(
+    cursor: Cursor,
+    dialect: Dialect,
+    events: Sequence[Stored],
+    read_head: Callable[[], Head] | None = None,
+    **kwargs: Any,
+) -> int:
     """Chain the events this transaction just inserted, after the chain's head; how many links were written.
 
+    `read_head` answers a head the insert already asked for in its own round trip (not after sealing).
     Events stored by someone else stay unchained, unless this insert is the operator's sealing (the
     `seal_unchained` keyword): then they are chained first, with every event after them.
     """
     ordered = sorted(events, key=lambda e: e.position)
     sealing = kwargs.get(SEAL_UNCHAINED)
     sealed = 0 if sealing is None else seal_unchained(cursor, dialect, sealing, before=ordered[0].position)
-    top, last = head_and_last(cursor, dialect, {e.originator_id for e in ordered})
+    if read_head is not None and sealing is None:
+        top, last = read_head()
+    else:
+        top, last = head_and_last(cursor, dialect, {e.originator_id for e in ordered})
     if top is not None and ordered[0].position <= top.position:
         raise ChainAheadOfEvents(ordered[0].position)
     linker = Linker(top, last)
