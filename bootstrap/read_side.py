@@ -30,7 +30,7 @@ from projections.read_model import ProjectionError
 from projections.report_facts import ReportPostgresView, ReportSQLiteView
 from projections.summary import SummaryPostgresView, SummarySQLiteView
 from projections.timeline import TimelinePostgresView, TimelineSQLiteView
-from projections.views import ReadView
+from projections.views import ReadView, analyzed
 
 log = logging.getLogger("mentorat.projections")
 
@@ -179,11 +179,12 @@ class ReadSide:
 
     def catch_up(self, names: Iterable[str] = NAMES) -> dict[str, int]:
         """Bring read models up to date now, in this thread (CLI, demo, tests)."""
-        return {name: self.followers[name].catch_up() for name in names}
+        names = tuple(names)
+        return analyzed(self.views, self.positions(names), {name: self.followers[name].catch_up() for name in names})
 
     def rebuild(self, names: Iterable[str] = NAMES) -> dict[str, int]:
         """Drop and replay read models."""
-        return {name: self.followers[name].rebuild() for name in names}
+        return analyzed(self.views, {}, {name: self.followers[name].rebuild() for name in names})
 
     def connect_args(self) -> dict[str, Any]:
         """psycopg connection arguments from the store's environment."""

@@ -14,6 +14,7 @@ class ReadModel(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
+    retired: ClassVar[tuple[str, ...]] = ()  # older layouts' tables, dropped when the model is rebuilt
 
     @abstractmethod
     def apply(self, event: Any, position: int, rows: Rows) -> None:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from domain.catalogue import MENTORSHIP_EVENTS
-from domain.mentorship import AWAITING, Mentorship
+from domain.mentorship import ACTIVE, AWAITING, Mentorship
 from domain.programme import Programme
 from domain.values import local_date
 from projections.dates import from_utc_text, local_day, whole_months
@@ -57,12 +57,24 @@ MENTORSHIPS = Table(
     json=("facts",),
 )  # fmt: skip
 
+_OPEN_COLUMNS = (
+    "id", "programme_id", "status", "drafted_position", "drafted_on", "starts_on", "planned_end_on",
+    "last_meeting_on", "first_open_meeting_at", "last_open_meeting_at", "cancellations_in_a_row", "disputes_open",
+    "satisfaction_mentor", "satisfaction_mentee",
+)  # fmt: skip
+OPEN = Table(
+    "summary_open",
+    tuple((name, kind) for name, kind in MENTORSHIPS.columns if name in _OPEN_COLUMNS),
+    key=("id",),
+    indexes=(("programme_id", "drafted_position"),),
+)  # the worklist's narrow copy of the mentorships awaiting signatures or active (the others need no one)
+
 
 class SummaryModel(ReadModel):
     """Folds mentorship events into one summary row each."""
 
     name: ClassVar[str] = "summary"
-    tables: ClassVar[tuple[Table, ...]] = (PROGRAMMES, MENTORSHIPS)
+    tables: ClassVar[tuple[Table, ...]] = (PROGRAMMES, MENTORSHIPS, OPEN)
 
     def preload(self, events: Sequence[tuple[int, Any]], rows: Rows, load_many: Any) -> None:
         """Fetch the batch's mentorships in one query."""
@@ -110,7 +122,16 @@ def _drafted(event: M.ConventionDrafted, position: int, rows: Rows) -> None:
             "consulted": [],
         },
     )
+    _put(rows, row)
+
+
+def _put(rows: Rows, row: Row) -> None:
+    """Store the mentorship's row, and its worklist copy while it awaits signatures or is active."""
     rows.put(MENTORSHIPS, row)
+    if row["status"] in (AWAITING, ACTIVE):
+        rows.put(OPEN, {name: row[name] for name in OPEN.column_names})
+    else:
+        rows.delete(OPEN, row["id"])
 
 
 def _later(event: Any, position: int, rows: Rows) -> None:
@@ -118,7 +139,7 @@ def _later(event: Any, position: int, rows: Rows) -> None:
     row = rows.require(MENTORSHIPS, str(event.originator_id))
     fold(row, event)
     row["version"] = event.originator_version
-    rows.put(MENTORSHIPS, row)
+    _put(rows, row)
 
 
 # The draft's entry comes after the mentorship events': it overrides theirs (it creates the row they fold into)

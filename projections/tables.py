@@ -20,6 +20,7 @@ class Table:
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
     json: tuple[str, ...] = ()
+    additive: tuple[str, ...] = ()  # counter columns: an upsert adds its values to the stored ones
 
     def decode(self, row: Mapping[str, Any]) -> Row:
         """A stored row as the projection sees it (JSON columns parsed)."""
@@ -56,7 +57,16 @@ class Table:
     def upsert_statement(self) -> str:
         """An INSERT … ON CONFLICT DO UPDATE with `?` placeholders (SQLite 3.24+, PostgreSQL 9.5+)."""
         names = self.column_names
-        updates = ", ".join(f"{name} = excluded.{name}" for name in names if name not in self.key) or None
+        updates = (
+            ", ".join(
+                f"{name} = {self.name}.{name} + excluded.{name}"
+                if name in self.additive
+                else f"{name} = excluded.{name}"
+                for name in names
+                if name not in self.key
+            )
+            or None
+        )
         action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         return (
             f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
@@ -104,6 +114,18 @@ class Rows:
         self._tables[table.name] = table
         self._cache.setdefault(table.name, {})[key] = row
         self._dirty.setdefault(table.name, {})[key] = row
+
+    def add(self, table: Table, row: Row) -> None:
+        """Add a row's counter columns to the row with its key (a counter table is only ever added to)."""
+        key = table.key_of(row)
+        self._tables[table.name] = table
+        touched = self._dirty.setdefault(table.name, {})
+        held = touched.get(key)
+        if held is None:
+            touched[key] = dict(row)
+        else:
+            for column in table.additive:
+                held[column] += row[column]
 
     def delete(self, table: Table, *key: Any) -> None:
         """Remove a row."""

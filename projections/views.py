@@ -10,7 +10,7 @@ and its runner handles one event per transaction: these views keep the library's
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -23,6 +23,7 @@ from projections.read_model import ProjectionError, ReadModel
 from projections.tables import Key, Row, Rows, Table
 
 APPLICATION = "Mentorat"
+ANALYZE_AFTER = 10_000  # events folded in one catch-up after which the planner's statistics are refreshed
 
 
 class ReadView(ABC):
@@ -89,11 +90,25 @@ class ReadView(ABC):
             self._execute(cursor, statement, params)
             return [dict(row) for row in cursor.fetchall()]
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """Several reads that see one state of the read model (one transaction, one position)."""
+        with self._transaction(commit=False, snapshot=True) as cursor:
+            yield Snapshot(self, cursor)
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the read model's tables (after a large catch-up or a rebuild)."""
+        return
+
     def create(self) -> None:
         """Create the tables and the tracking row if missing (the tracking table last, in one transaction)."""
         with self._transaction(commit=True) as cursor:
             if self._exists(cursor):
-                return
+                if all(self._has_table(cursor, table.name) for table in self.model.tables):
+                    return
+                # An older layout of this read model: drop it, so it is rebuilt from the first event
+                for name in (*self.model.retired, *(table.name for table in self.model.tables), self.tracking_table):
+                    self._execute(cursor, f"DROP TABLE IF EXISTS {name}", ())
             for table in self.model.tables:
                 for statement in table.create_statements():
                     self._execute(cursor, statement, ())
@@ -112,20 +127,24 @@ class ReadView(ABC):
     def drop(self) -> None:
         """Drop the tables and the tracking position (a rebuild starts from nothing)."""
         with self._transaction(commit=True) as cursor:
-            for table in (*self.model.tables, Table(self.tracking_table, (), ())):
-                self._execute(cursor, f"DROP TABLE IF EXISTS {table.name}", ())
+            for name in (*self.model.retired, *(table.name for table in self.model.tables), self.tracking_table):
+                self._execute(cursor, f"DROP TABLE IF EXISTS {name}", ())
 
     def _exists(self, cursor: Any) -> bool:
         """Whether this read model's tables exist (its tracking table is created last)."""
-        return False
+        return self._has_table(cursor, self.tracking_table)
+
+    @abstractmethod
+    def _has_table(self, cursor: Any, name: str) -> bool:
+        """Whether a table of this name exists."""
 
     @abstractmethod
     def _locked_position(self, cursor: Any) -> int:
         """The recorded position, read under the tracking row's lock."""
 
     @abstractmethod
-    def _transaction(self, *, commit: bool) -> Any:
-        """A transaction on the store's connection (committed on success when `commit`)."""
+    def _transaction(self, *, commit: bool, snapshot: bool = False) -> Any:
+        """A transaction on the store's connection (committed on success when `commit`; one snapshot throughout)."""
 
     @abstractmethod
     def _execute(self, cursor: Any, statement: str, params: Sequence[Any]) -> None:
@@ -153,15 +172,48 @@ class ReadView(ABC):
         return found
 
 
+def analyzed(views: Mapping[str, ReadView], before: Mapping[str, int], after: dict[str, int]) -> dict[str, int]:
+    """ANALYZE each read model rebuilt (`before` has no position for it) or moved far; answer `after`."""
+    for name, position in after.items():
+        if name not in before or position - before[name] >= ANALYZE_AFTER:
+            views[name].analyze()
+    return after
+
+
+class Snapshot:
+    """Reads inside one transaction of a read model's store: one state, one position."""
+
+    def __init__(self, view: ReadView, cursor: Any) -> None:
+        self._view = view
+        self._cursor = cursor
+
+    def query(self, statement: str, *params: Any) -> list[Row]:
+        """Rows of a read-only statement written with `?` placeholders."""
+        self._view._execute(self._cursor, statement, params)
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    def position(self) -> int:
+        """The last position the state seen includes."""
+        rows = self.query(
+            f"SELECT notification_id FROM {self._view.tracking_table} WHERE application_name = ?", APPLICATION
+        )
+        return int(rows[0]["notification_id"]) if rows else 0
+
+
 class SQLiteReadView(ReadView, SQLiteTrackingRecorder):
     """A read model in the embedded SQLite file, beside the events."""
 
     datastore: SQLiteDatastore
 
     @contextmanager
-    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+    def _transaction(self, *, commit: bool, snapshot: bool = False) -> Iterator[Any]:
+        # The library begins every transaction explicitly: its reads see one state of the file (WAL)
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
+
+    def _has_table(self, cursor: Any, name: str) -> bool:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return cursor.fetchone() is not None
 
     def _locked_position(self, cursor: Any) -> int:
         # Write first, so the transaction takes SQLite's write lock (waiting its busy timeout) before it reads:
@@ -190,12 +242,14 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
     datastore: PostgresDatastore
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        kwargs["tracking_table_name"] = f"{self.model.name}_tracking"
+        kwargs["tracking_table_name"] = self.tracking_table
         super().__init__(datastore, **kwargs)
 
     @contextmanager
-    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+    def _transaction(self, *, commit: bool, snapshot: bool = False) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as cursor:
+            if snapshot:  # before any query: every statement of the transaction then sees its first one's snapshot
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if not self._search_path_set(cursor):
                 cursor.execute(SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema)))
             yield cursor
@@ -212,10 +266,17 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
         conn = getattr(conn_or_cursor, "connection", conn_or_cursor)
         return f"search_path={self.datastore.schema}" in (conn.info.options or "").split()
 
-    def _exists(self, cursor: Any) -> bool:
-        # Even `CREATE INDEX IF NOT EXISTS` takes a SHARE lock, which can deadlock with a running batch.
-        self._execute(cursor, "SELECT to_regclass(?) IS NOT NULL AS found", (self.tracking_table,))
+    def _has_table(self, cursor: Any, name: str) -> bool:
+        # Looked up before any CREATE: even `CREATE INDEX IF NOT EXISTS` takes a SHARE lock, which can deadlock
+        # with a running batch.
+        self._execute(cursor, "SELECT to_regclass(?) IS NOT NULL AS found", (name,))
         return bool(cursor.fetchone()["found"])
+
+    def analyze(self) -> None:
+        """ANALYZE the read model's tables: counters and rows added in bulk otherwise plan as empty tables."""
+        with self._transaction(commit=True) as cursor:
+            for table in self.model.tables:
+                self._execute(cursor, f"ANALYZE {table.name}", ())
 
     def _locked_position(self, cursor: Any) -> int:
         self._execute(

@@ -1,7 +1,8 @@
-"""The coordinator worklist (MISSION section 4): reasons computed at query time over the summary rows.
+"""The coordinator worklist (MISSION section 4): reasons computed at query time over the summary's open rows.
 
-The summary read model stores dates, counts and open-meeting times; each reason is one SQL condition
-against "today" in the programme's time zone and the programme's own thresholds.
+The summary read model keeps a narrow copy of each mentorship awaiting signatures or active (dates, counts,
+open-meeting times); each reason is one SQL condition against "today" in the programme's time zone and the
+programme's own thresholds, read with the programme in one snapshot.
 """
 
 from __future__ import annotations
@@ -64,29 +65,30 @@ def _scope(programme_id: str, conditions: list[tuple[str, str, tuple[Any, ...]]]
     for _, _, values in conditions:
         params += values
     return (
-        f"FROM {summary.MENTORSHIPS.name} WHERE programme_id = ? AND status IN ('{ACTIVE}', '{AWAITING}') "
-        f"AND ({any_reason})",
+        f"FROM {summary.OPEN.name} WHERE programme_id = ? AND ({any_reason})",
         params,
     )
 
 
 def worklist(view: Any, programme_id: str, now: datetime) -> list[dict[str, Any]]:
     """The programme's mentorships that need the coordinator, each with its reasons, in drafting order."""
-    programme = summary.programme(view, programme_id)
-    if programme is None:
-        return []
-    conditions = _conditions(programme, now)
-    flags = ", ".join(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS {slug}" for slug, condition, _ in conditions)
-    flag_params = [value for _, _, values in conditions for value in values]
-    where, params = _scope(programme_id, conditions)
-    rows = view.query(f"SELECT id, {flags} {where} ORDER BY drafted_position", *flag_params, *params)
+    with view.snapshot() as reads:
+        programme = summary.programme(reads, programme_id)
+        if programme is None:
+            return []
+        conditions = _conditions(programme, now)
+        flags = ", ".join(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS {slug}" for slug, condition, _ in conditions)
+        flag_params = [value for _, _, values in conditions for value in values]
+        where, params = _scope(programme_id, conditions)
+        rows = reads.query(f"SELECT id, {flags} {where} ORDER BY drafted_position", *flag_params, *params)
     return [{"mentorship_id": row["id"], "reasons": [slug for slug, _, _ in conditions if row[slug]]} for row in rows]
 
 
 def at_risk(view: Any, programme_id: str, now: datetime) -> int:
     """How many of the programme's mentorships are on the worklist."""
-    programme = summary.programme(view, programme_id)
-    if programme is None:
-        return 0
-    where, params = _scope(programme_id, _conditions(programme, now))
-    return int(view.query(f"SELECT COUNT(*) AS n {where}", *params)[0]["n"])
+    with view.snapshot() as reads:
+        programme = summary.programme(reads, programme_id)
+        if programme is None:
+            return 0
+        where, params = _scope(programme_id, _conditions(programme, now))
+        return int(reads.query(f"SELECT COUNT(*) AS n {where}", *params)[0]["n"])

@@ -34,7 +34,7 @@ SEED = 1705
 BATCH = 50  # a catch-up of the demo spans dozens of transactions per read model
 MENTORAT = Path(sys.executable).parent / "mentorat"
 TIMEOUT = 90.0  # generous: the machine may be shared
-KEYED_BY_POSITION = {"timeline_entry": "timeline", "report_fact": "report"}  # insert-only tables, and their model
+KEYED_BY_POSITION = {"timeline_entry": "timeline"}  # insert-only tables, and their model
 Connection = psycopg.Connection[Any]
 Process = subprocess.Popen[bytes]
 
@@ -282,12 +282,12 @@ def hold_read_model_creation(other: Connection, settings: Settings) -> None:
 
 
 def hold_a_batch(other: Connection, settings: Settings) -> None:
-    """Another projector in the middle of a report batch: it holds the tracking row and has written facts."""
+    """Another projector in the middle of a report batch: it holds the tracking row and has added counters."""
     create_read_models(settings)
     other.execute("SET deadlock_timeout = '20s'")  # the starting projector is the one to detect the deadlock
     other.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(settings.database_schema or "")))
     other.execute("SELECT notification_id FROM report_tracking FOR UPDATE")
-    other.execute("LOCK TABLE report_fact IN ROW EXCLUSIVE MODE")  # what its upsert of facts took
+    other.execute("LOCK TABLE report_count IN ROW EXCLUSIVE MODE")  # what its upsert of counters took
 
 
 def then_upsert_the_mentorships(other: Connection) -> None:

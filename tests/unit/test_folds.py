@@ -82,24 +82,54 @@ def test_the_summary_folds_a_whole_relationship_into_one_row() -> None:
     assert row["facts"]["open"] == {}
 
 
-def test_the_report_folds_each_event_of_interest_into_one_dated_fact() -> None:
+def test_the_worklist_copy_holds_a_mentorship_while_it_awaits_signatures_or_is_active() -> None:
+    history = programme() + a_whole_relationship()
+    # Given the relationship drafted and signed, Then its narrow copy is there; once ended, it is gone
+    drafted = folded(SummaryModel(), history[:6])["summary_open"]
+    assert [(row["id"], row["status"]) for row in drafted] == [(str(UUID(int=1)), "active")]
+    assert set(drafted[0]) == {name for name, _ in SummaryModel.tables[2].columns}
+    assert folded(SummaryModel(), history)["summary_open"] == []
+
+
+def test_the_report_folds_each_event_of_interest_into_its_state_and_its_programmes_counters() -> None:
     # Given the same history, When the report's model folds it
     tables = folded(ReportModel(), programme() + a_whole_relationship())
-    # Then each meeting, objective status, satisfaction and dispute step is one dated fact, in order
-    facts = [(f["kind"], f["on_date"], f["value"], f["status"]) for f in tables["report_fact"]]
-    assert facts == [
-        ("objective", "2026-01-05", None, "not_started"),
-        ("held", "2026-01-07", 75, "held"),
-        ("cancelled", "2026-01-08", 1, None),
-        ("objective", "2026-01-08", None, "attained"),
-        ("satisfaction", "2026-01-08", 4, None),
-        ("dispute_raised", "2026-01-09", None, None),
-        ("dispute_consulted", "2026-01-10", None, "reconciled"),
-        ("dispute_raised", "2026-01-11", None, None),
-    ]
+    # Then the mentorship keeps its dated facts, each classified when folded
     [mentorship] = tables["report_mentorship"]
     assert (mentorship["signed_on"], mentorship["completed"], mentorship["length_months"]) == ("2026-01-05", 1, 10)
-    assert tables["report_fact"][1]["within_target"] == 1 and tables["report_fact"][1]["with_agenda"] == 1
+    assert mentorship["held"] == [["2026-01-07", 24312]]
+    assert mentorship["scores"] == {"mentor": [["2026-01-08", 4]]}
+    assert mentorship["objectives"] == {str(OBJECTIVE): [["2026-01-05", "not_started"], ["2026-01-08", "attained"]]}
+    assert mentorship["consultations"] == {str(RECONCILED_DISPUTE): ["2026-01-10"]}
+    # And its programme's counters count each event on its day, each status +1 from its first day, -1 from its last
+    counts = {
+        (c["metric"], c["since"], c["bound"], c["category"]): (c["n"], c["total"])
+        for c in tables["report_count"]
+        if not c["metric"].endswith("/month")
+    }
+    assert {key: value for key, value in counts.items() if value != (0, 0)} == {
+        ("objective", "2026-01-05", "9999-12-31", "not_started"): (1, 0),
+        ("active", "2026-01-05", "9999-12-31", ""): (1, 0),
+        ("held", "2026-01-07", "9999-12-31", ""): (1, 75),
+        ("within_target", "2026-01-07", "9999-12-31", ""): (1, 0),
+        ("with_agenda", "2026-01-07", "9999-12-31", ""): (1, 0),
+        ("meeting_month", "2026-01-07", "9999-12-31", ""): (1, 0),
+        ("cancelled", "2026-01-08", "9999-12-31", ""): (1, 0),
+        ("objective", "2026-01-08", "9999-12-31", "not_started"): (-1, 0),
+        ("objective", "2026-01-08", "9999-12-31", "attained"): (1, 0),
+        ("satisfaction", "2026-01-08", "9999-12-31", "mentor"): (1, 4),
+        ("raised", "2026-01-09", "9999-12-31", ""): (1, 0),
+        ("consulted", "2026-01-10", "", ""): (1, 0),
+        ("raised", "2026-01-11", "9999-12-31", ""): (1, 0),
+        ("active", "2026-11-01", "9999-12-31", ""): (-1, 0),
+        ("completed", "2026-11-01", "9999-12-31", ""): (1, 0),
+        ("length", "2026-11-01", "9999-12-31", "10"): (1, 0),
+    }
+    # And day counters roll up by month; the span of active months is +1 in January, -1 after November
+    held = [(c["since"], c["n"], c["total"]) for c in tables["report_count"] if c["metric"] == "held/month"]
+    assert held == [("2026-01", 1, 75)]
+    months = [(s["month"], s["n"]) for s in tables["report_span_month"] if s["n"]]
+    assert months == [(2026 * 12, 1), (2026 * 12 + 11, -1)]
 
 
 def test_the_timeline_has_one_entry_per_event_with_its_type_and_actor_and_nothing_of_its_own() -> None:
