@@ -1,0 +1,150 @@
+"""One read of the log for several read models: each batch is read and decoded once and handed to every model behind.
+
+The batch starts at the lowest position among the models; each model gets the events after its own position
+that it folds (`ReadModel.folds`), and records the batch's last position. A notification is decoded only
+when a model behind it folds its class: the stored topic is resolved first (a moved class keeps its stored
+topic, which the library's registry resolves), and a topic that does not resolve is everyone's, so it stops
+every model. A model that meets an event it cannot process keeps the events before it, records the position
+just before it and drops out of the pass with a `ProjectionError`; the other models go on as far as they can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.utils import resolve_topic
+
+from projections.follower import Follower
+from projections.read_model import ProjectionError
+
+UNRESOLVED = object()  # a topic that names no class: every model needs it (decoding it fails for all)
+
+
+class TopicFilter:
+    """Which stored topics name a class a given set of models folds (resolved once per topic)."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, Any] = {}
+
+    def kind(self, topic: str) -> Any:
+        """The class a stored topic names, or `UNRESOLVED`."""
+        try:
+            return self._classes[topic]
+        except KeyError:
+            try:
+                found: Any = resolve_topic(topic)
+            except Exception:  # the decode below raises it again, for each model, at its position
+                found = UNRESOLVED
+            self._classes[topic] = found
+            return found
+
+
+@dataclass
+class Outcome:
+    """Where one shared catch-up left each model, and the models that stopped on an event."""
+
+    positions: dict[str, int] = field(default_factory=dict)
+    failures: list[ProjectionError] = field(default_factory=list)
+
+    def raise_first(self) -> dict[str, int]:
+        """The positions, or the first failure raised once the other models went as far as they could."""
+        if self.failures:
+            raise self.failures[0]
+        return self.positions
+
+
+@dataclass
+class _Batch:
+    """One read of the log, decoded for the models behind it."""
+
+    last: int
+    events: list[tuple[int, Any, Any]]  # (position, class, event) of the notifications some model needed
+    broken: dict[int, Exception]  # position -> why it could not be decoded
+
+
+class SharedPass:
+    """Brings several followers' read models up to date from one reader of the store."""
+
+    def __init__(
+        self, followers: Iterable[Follower], recorder: ApplicationRecorder, mapper: Mapper[Any], batch_size: int
+    ) -> None:
+        self.followers = {follower.name: follower for follower in followers}
+        self.recorder = recorder
+        self.mapper = mapper  # keyless: sealed fields stay sealed
+        self.batch_size = batch_size
+        self.topics = TopicFilter()
+        self._folds = {name: frozenset(f.view.model.folds()) for name, f in self.followers.items()}
+
+    def catch_up(self, names: Iterable[str]) -> Outcome:
+        """Project every batch there is into the named models; a failing model stops, the others go on."""
+        outcome = Outcome()
+        at = {name: self.followers[name].view.position() for name in dict.fromkeys(names)}
+        while at:
+            start = min(at.values())
+            notifications = self.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
+            if not notifications:
+                break
+            batch = self._decode(notifications, at)
+            for name in [name for name, position in at.items() if position < batch.last]:
+                try:
+                    at[name] = self._project(name, at[name], batch)
+                except ProjectionError as error:
+                    outcome.failures.append(error)
+                    outcome.positions[name] = self.followers[name].view.position()
+                    del at[name]
+        outcome.positions.update(at)
+        for name, position in outcome.positions.items():
+            self.followers[name].reached(position)
+        return outcome
+
+    def _needs(self, kind: Any, position: int, at: dict[str, int]) -> bool:
+        """Whether a model behind `position` folds events of `kind` (an unresolved topic: every model)."""
+        return any(p < position and (kind is UNRESOLVED or kind in self._folds[n]) for n, p in at.items())
+
+    def _decode(self, notifications: Sequence[Notification], at: dict[str, int]) -> _Batch:
+        batch = _Batch(notifications[-1].id, [], {})
+        for notification in notifications:
+            kind = self.topics.kind(notification.topic)
+            if not self._needs(kind, notification.id, at):
+                continue
+            try:
+                event = self.mapper.to_domain_event(notification)
+            except Exception as error:
+                batch.broken[notification.id] = error
+                continue
+            batch.events.append((notification.id, type(event), event))
+        if batch.broken:  # an event that cannot be decoded concerns the models that fold its topic
+            for position in batch.broken:
+                kind = self.topics.kind(next(n.topic for n in notifications if n.id == position))
+                batch.events.append((position, kind, None))
+            batch.events.sort(key=lambda item: item[0])
+        return batch
+
+    def _project(self, name: str, after: int, batch: _Batch) -> int:
+        """Hand one model its events of the batch; answer its position (raise where it stopped)."""
+        follower, folds = self.followers[name], self._folds[name]
+        mine: list[tuple[int, Any]] = []
+        for position, kind, event in batch.events:
+            if position <= after or (kind is not UNRESOLVED and kind not in folds):
+                continue
+            if position in batch.broken:
+                self._keep_before(follower, mine, position, after)
+                raise ProjectionError(name, position, batch.broken[position])
+            mine.append((position, event))
+        try:
+            reached = follower.view.project(mine, through=batch.last, after=after)
+        except ProjectionError as error:
+            self._keep_before(follower, [e for e in mine if e[0] < error.position], error.position, after)
+            raise
+        follower.advanced()
+        return reached
+
+    @staticmethod
+    def _keep_before(follower: Follower, events: Collection[tuple[int, Any]], position: int, after: int) -> None:
+        """Record the events before the one a model cannot process, through the position just before it."""
+        if position - 1 > after:
+            follower.view.project(list(events), through=position - 1, after=after)
+            follower.advanced()
