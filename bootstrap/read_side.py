@@ -186,7 +186,7 @@ class ReadSide:
         return {name: self.views[name].position() for name in names}
 
     def wait_for(self, position: int, names: Iterable[str], timeout: float) -> bool:
-        """Whether the read models include `position` within `timeout` seconds (waking followers)."""
+        """Whether the read models include `position` within `timeout` seconds (False at once if one stopped)."""
         names = list(names)
         deadline = time.monotonic() + timeout
         pause = 0.002
@@ -194,7 +194,7 @@ class ReadSide:
             behind = [name for name, at in self.positions(names).items() if at < position]
             if not behind:
                 return True
-            if time.monotonic() >= deadline or self.failures:
+            if time.monotonic() >= deadline or any(failure.model in behind for failure in self.failures):
                 return False
             self.wake(behind)
             condition = self.followers[behind[0]].progressed
