@@ -47,6 +47,7 @@ VIEWS: dict[str, tuple[type[ReadView], type[ReadView]]] = {
 }
 NAMES = tuple(VIEWS)
 LISTENER = "projector-listen"
+WRITERS = 2  # read models a PostgreSQL pass writes at once: one folds while the other's statements run
 
 
 DRIVER = "projector-pass"
@@ -81,7 +82,10 @@ class ReadSide:
             name: Follower(view, RecorderSource(store.recorder, reader, name), settings.projection_batch_size)
             for name, view in self.views.items()
         }
-        self.shared = SharedPass(self.followers.values(), store.recorder, reader, settings.projection_batch_size)
+        writers = WRITERS if self.postgres else 1  # SQLite has one writer at a time anyway
+        self.shared = SharedPass(
+            self.followers.values(), store.recorder, reader, settings.projection_batch_size, writers
+        )
         self.store = store
         self.failures: list[ProjectionError] = []
         self._running: _Running | None = None

@@ -11,6 +11,7 @@ just before it and drops out of the pass with a `ProjectionError`; the other mod
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,9 +70,15 @@ class SharedPass:
     """Brings several followers' read models up to date from one reader of the store."""
 
     def __init__(
-        self, followers: Iterable[Follower], recorder: ApplicationRecorder, mapper: Mapper[Any], batch_size: int
+        self,
+        followers: Iterable[Follower],
+        recorder: ApplicationRecorder,
+        mapper: Mapper[Any],
+        batch_size: int,
+        writers: int = 1,
     ) -> None:
         self.followers = {follower.name: follower for follower in followers}
+        self.writers = writers  # models written at once (PostgreSQL: each on a connection of its own)
         self.recorder = recorder
         self.mapper = mapper  # keyless: sealed fields stay sealed
         self.batch_size = batch_size
@@ -88,27 +95,48 @@ class SharedPass:
             if not notifications:
                 break
             batch = self._decode(notifications, at)
-            for name in [name for name, position in at.items() if position < batch.last]:
-                try:
-                    at[name] = self._project(name, at[name], batch)
-                except ProjectionError as error:
-                    outcome.failures.append(error)
+            behind = [name for name, position in at.items() if position < batch.last]
+            for name, reached in zip(behind, self._each(behind, at, batch), strict=True):
+                if isinstance(reached, ProjectionError):
+                    outcome.failures.append(reached)
                     outcome.positions[name] = self.followers[name].view.position()
                     del at[name]
+                else:
+                    at[name] = reached
         outcome.positions.update(at)
         for name, position in outcome.positions.items():
             self.followers[name].reached(position)
         return outcome
 
-    def _needs(self, kind: Any, position: int, at: dict[str, int]) -> bool:
-        """Whether a model behind `position` folds events of `kind` (an unresolved topic: every model)."""
-        return any(p < position and (kind is UNRESOLVED or kind in self._folds[n]) for n, p in at.items())
+    def _each(self, names: list[str], at: dict[str, int], batch: _Batch) -> list[int | ProjectionError]:
+        """Project the batch into each model (several at once when allowed): its position, or where it stopped."""
+
+        def one(name: str) -> int | ProjectionError:
+            try:
+                return self._project(name, at[name], batch)
+            except ProjectionError as error:
+                return error
+
+        if self.writers <= 1 or len(names) <= 1:
+            return [one(name) for name in names]
+        # While one model's statements run in the database, the next model's batch is folded here.
+        with ThreadPoolExecutor(min(self.writers, len(names)), thread_name_prefix="projector-write") as pool:
+            return list(pool.map(one, names))
+
+    def _lowest(self, kind: Any, at: dict[str, int]) -> int | None:
+        """The lowest position among the models that fold `kind` (an unresolved topic: every model); None: none does."""
+        positions = [p for n, p in at.items() if kind is UNRESOLVED or kind in self._folds[n]]
+        return min(positions) if positions else None
 
     def _decode(self, notifications: Sequence[Notification], at: dict[str, int]) -> _Batch:
         batch = _Batch(notifications[-1].id, [], {})
+        lowest: dict[Any, int | None] = {}  # per class: a notification after this position is needed
         for notification in notifications:
             kind = self.topics.kind(notification.topic)
-            if not self._needs(kind, notification.id, at):
+            if kind not in lowest:
+                lowest[kind] = self._lowest(kind, at)
+            needed_after = lowest[kind]
+            if needed_after is None or notification.id <= needed_after:
                 continue
             try:
                 event = self.mapper.to_domain_event(notification)

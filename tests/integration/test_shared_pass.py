@@ -17,6 +17,7 @@ from bootstrap.read_side import NAMES, ReadSide
 from bootstrap.settings import Settings
 from projections.coordination import lock_key
 from projections.read_model import ProjectionError
+from projections.views import PostgresReadView
 from tests.conftest import postgres_url
 from tests.integration.test_projections import (
     MARKER,
@@ -197,3 +198,21 @@ def test_an_unknown_topic_is_everyones_and_stops_every_model(
     with pytest.raises(ProjectionError):
         read_side.catch_up()
     assert read_side.positions() == dict.fromkeys(NAMES, before)
+
+
+def test_bulk_upserts_write_the_rows_executemany_writes(
+    read_side: ReadSide, service: MentoratService, demo_history: list[StoredEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL many rows go in one statement over arrays: the tables equal those written row by row."""
+    if not read_side.postgres:
+        pytest.skip("the array upsert is PostgreSQL's")
+    copy_events(service.store, demo_history[:1200])
+    monkeypatch.setattr(PostgresReadView, "bulk_from", 10**9)
+    read_side.rebuild()
+    row_by_row = dump(read_side)
+    monkeypatch.setattr(PostgresReadView, "bulk_from", 1)  # every table of every batch, updates of rows included
+    read_side.rebuild()
+    assert dump(read_side) == row_by_row
+    read_side.shared.batch_size = 97  # batches that update rows written by an earlier one
+    read_side.rebuild()
+    assert dump(read_side) == row_by_row
