@@ -100,7 +100,7 @@ class ReadSide:
         """Follow the store in background threads: the shared pass; on PostgreSQL a lock per model and a listener."""
         stop, wake, names = threading.Event(), threading.Event(), tuple(names)
         held: set[str] = set() if self.postgres else set(names)
-        threads = [threading.Thread(target=self._drive, args=(stop, wake, held), name=DRIVER, daemon=True)]
+        threads = [threading.Thread(target=self._drive, args=(stop, wake, len(names), held), name=DRIVER, daemon=True)]
         if self.postgres:
             for name in names:
                 lock = threading.Thread(target=self._hold, args=(name, stop, wake, held), name=f"projector-{name}")
@@ -119,15 +119,17 @@ class ReadSide:
         for thread in threads:
             thread.start()
 
-    def _drive(self, stop: threading.Event, wake: threading.Event, held: set[str]) -> None:
+    def _drive(self, stop: threading.Event, wake: threading.Event, models: int, held: set[str]) -> None:
         """Catch up the models held here, then wait to be woken (or for the polling interval), until stopped."""
         poll = self.settings.projection_poll_seconds
+        if self.postgres:  # give every lock a first try, so that the first pass reads for all the models held
+            deadline = time.monotonic() + poll
+            while len(held) < models and time.monotonic() < deadline:
+                stop.wait(0.02)
         while not stop.is_set():
             wake.clear()
-            failed = {error.model for error in self.failures}
-            names = [name for name in NAMES if name in held and name not in failed]
             try:
-                outcome = self.shared.catch_up(names)
+                outcome = self.shared.catch_up((), lambda: self._holding(held))
             except Exception as error:  # a lost connection: log, wait, retry
                 log.warning("read models could not catch up (%s); retrying", type(error).__name__)
                 stop.wait(poll)
@@ -136,6 +138,11 @@ class ReadSide:
                 log.critical("read model %s stopped at position %s", failure.model, failure.position)
                 self.failures.append(failure)
             wake.wait(poll)
+
+    def _holding(self, held: set[str]) -> list[str]:
+        """The models the pass may write now: held here and not stopped on an error."""
+        failed = {error.model for error in self.failures}
+        return [name for name in NAMES if name in held and name not in failed]
 
     def _hold(self, name: str, stop: threading.Event, wake: threading.Event, held: set[str]) -> None:
         """Hold one read model's advisory lock for the shared pass while this process runs (or until it fails)."""

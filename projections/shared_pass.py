@@ -10,7 +10,7 @@ just before it and drops out of the pass with a `ProjectionError`; the other mod
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,11 +85,19 @@ class SharedPass:
         self.topics = TopicFilter()
         self._folds = {name: frozenset(f.view.model.folds()) for name, f in self.followers.items()}
 
-    def catch_up(self, names: Iterable[str]) -> Outcome:
-        """Project every batch there is into the named models; a failing model stops, the others go on."""
+    def catch_up(self, names: Iterable[str], held: Callable[[], Collection[str]] | None = None) -> Outcome:
+        """Project every batch there is into the named models; a failing model stops, the others go on.
+
+        With `held`, the models are asked again before each batch: one this process came to hold joins the
+        pass (the next batch starts at its position), one it no longer holds leaves it.
+        """
         outcome = Outcome()
         at = {name: self.followers[name].view.position() for name in dict.fromkeys(names)}
-        while at:
+        while at or held is not None:
+            if held is not None:
+                self._rejoin(at, outcome, held())
+            if not at:
+                break
             start = min(at.values())
             notifications = self.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
             if not notifications:
@@ -107,6 +115,16 @@ class SharedPass:
         for name, position in outcome.positions.items():
             self.followers[name].reached(position)
         return outcome
+
+    def _rejoin(self, at: dict[str, int], outcome: Outcome, held: Collection[str]) -> None:
+        """Let the models now held join the pass and those no longer held leave it (failed ones stay out)."""
+        stopped = {error.model for error in outcome.failures}
+        for name in [name for name in at if name not in held]:
+            outcome.positions[name] = at.pop(name)
+        for name in held:
+            if name not in at and name not in stopped:
+                outcome.positions.pop(name, None)
+                at[name] = self.followers[name].view.position()
 
     def _each(self, names: list[str], at: dict[str, int], batch: _Batch) -> list[int | ProjectionError]:
         """Project the batch into each model (several at once when allowed): its position, or where it stopped."""

@@ -216,3 +216,32 @@ def test_bulk_upserts_write_the_rows_executemany_writes(
     read_side.shared.batch_size = 97  # batches that update rows written by an earlier one
     read_side.rebuild()
     assert dump(read_side) == row_by_row
+
+
+def test_models_join_and_leave_the_pass_as_their_locks_come_and_go(
+    read_side: ReadSide, service: MentoratService, demo_history: list[StoredEvent]
+) -> None:
+    """Asked before each batch, a model now held joins the running pass; one no longer held is not written again."""
+    end = copy_events(service.store, demo_history[:900])
+    read_side.shared.batch_size = 100
+    asked: list[int] = []
+
+    def held() -> list[str]:
+        asked.append(1)
+        if len(asked) == 1:
+            return ["directory", "access"]  # the others' locks are not taken yet
+        if len(asked) == 3:
+            return [name for name in NAMES if name != "access"]  # the summary's and others' taken
+        return [name for name in NAMES if name != "access"] if len(asked) > 3 else ["directory", "access"]
+
+    outcome = read_side.shared.catch_up((), held)
+    assert not outcome.failures
+    left = read_side.positions(["access"])["access"]
+    # Then the access log stopped where it was when its lock went, after two batches; every other model reached the end
+    assert left == 200
+    assert read_side.positions([n for n in NAMES if n != "access"]) == dict.fromkeys(
+        [n for n in NAMES if n != "access"], end
+    )
+    caught_up = dump(read_side, [n for n in NAMES if n != "access"])
+    read_side.rebuild()
+    assert dump(read_side, [n for n in NAMES if n != "access"]) == caught_up
