@@ -12,6 +12,12 @@ def uvicorn_config(app: FastAPI, host: str, port: int, log_level: str) -> uvicor
     `log_config=None` leaves logging to the process (`mentorat serve` configures it).
     """
     return uvicorn.Config(
-        app, host=host, port=port, log_level=log_level.lower(), access_log=False, log_config=None, lifespan="on",
+        app,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        access_log=False,
+        log_config=None,
+        lifespan="on",
         server_header=False,  # no `server: uvicorn`: nothing to fingerprint
     )

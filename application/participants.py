@@ -114,7 +114,13 @@ class ParticipantCommands:
         if email is None:
             raise InvalidValue("email")  # nowhere to send the code: nothing is saved
         message = OutgoingMessage(
-            self.ports.new_id(), loaded.id, INVITATION_MESSAGE, email, served_name(loaded), loaded.language, code,
+            self.ports.new_id(),
+            loaded.id,
+            INVITATION_MESSAGE,
+            email,
+            served_name(loaded),
+            loaded.language,
+            code,
             invitation.expires_at,
         )
         return self.store.execute(loaded, invitation, outbox=[message], expires_at=invitation.expires_at.isoformat())

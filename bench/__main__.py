@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 
-from bench import audit, commands, crypto, load, loading, readside, reports, waits
+from bench import audit, commands, crypto, load, loading, onepass, readside, reports, waits
 from infrastructure.data_keys import new_master_key
 
 
 def main() -> None:
     """Print the table."""
     os.environ.setdefault("MENTORAT_MASTER_KEY", new_master_key())  # PostgreSQL stores need one: this run's own
-    rows = commands.run() + loading.run() + load.run() + waits.run() + readside.run() + reports.run()
+    rows = commands.run() + loading.run() + load.run() + waits.run() + readside.run() + reports.run() + onepass.run()
     rows += crypto.run() + audit.run()
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  figures  |  ratio (same run)")

@@ -21,11 +21,12 @@ from eventsourcing.utils import Environment
 from application.mentorat import Mentorat
 from projections.follower import Follower, NotificationSource, RecorderSource
 from projections.summary import SummaryPostgresView
+from projections.views import ReadView
 
 NAME = SummaryPostgresView.model.name
 
 
-class LibrarySummary(Projection[SummaryPostgresView]):
+class LibrarySummary(Projection[Any]):
     """The summary as a library `Projection`: each event is projected and tracked in a transaction of its own."""
 
     name = NAME
@@ -84,14 +85,26 @@ def first(checkpoints: list[Pace], events: int) -> Pace:
     return next((pace for pace in checkpoints if pace.events >= events), checkpoints[-1])
 
 
-def library(env: dict[str, str], scratch_schema: str, mark: int, timeout: float) -> Pace:
+def library_projection(view_class: type[ReadView]) -> type[Projection[Any]]:
+    """A read model as a library `Projection` (what `LibrarySummary` is for the summary), named after it."""
+    return type(f"Library{view_class.model.name.title()}", (LibrarySummary,), {"name": view_class.model.name})
+
+
+def library(
+    env: dict[str, str],
+    scratch_schema: str,
+    mark: int,
+    timeout: float,
+    view_class: type[ReadView] = SummaryPostgresView,
+) -> Pace:
     """The library's runner, its view in `scratch_schema`, until it has projected position `mark` (or `timeout`)."""
     started = time.perf_counter()
+    name = view_class.model.name
     runner = ProjectionRunner(
         application_class=Mentorat,
-        projection_class=LibrarySummary,
-        view_class=SummaryPostgresView,
-        env={**env, f"{NAME.upper()}_POSTGRES_SCHEMA": scratch_schema},
+        projection_class=library_projection(view_class),
+        view_class=view_class,
+        env={**env, f"{name.upper()}_POSTGRES_SCHEMA": scratch_schema},
     )
     with runner:
         with contextlib.suppress(TimeoutError):

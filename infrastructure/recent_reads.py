@@ -45,4 +45,3 @@ class RecentReadsLedger(ABC):
         marks = ", ".join("?" for _ in keys)
         query = f"SELECT reader_key, recorded_at FROM {{r}} WHERE reader_key IN ({marks})"  # noqa: S608
         return {str(row["reader_key"]): int(row["recorded_at"]) for row in self._read(query, tuple(keys))}
-

@@ -7,7 +7,7 @@ only: never what was read, never a name or an e-mail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, ClassVar
 
 from domain.access_record import AccessAction, AccessRecord
@@ -48,6 +48,10 @@ class AccessLogModel(ReadModel):
         """Fetch the programmes of the batch's participants in one query."""
         ids = [str(event.originator_id) for _, event in events if isinstance(event, PARTICIPANT_EVENTS)]
         rows.preload(PROGRAMME_OF, load_many(PROGRAMME_OF, ids), [(i,) for i in ids])
+
+    def folds(self) -> Collection[type[Any]]:
+        """The event classes this model folds (its handlers): the shared pass decodes no other for it."""
+        return HANDLERS.keys()
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
         """Remember each participant's programme; add an entry per access."""

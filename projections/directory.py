@@ -5,7 +5,7 @@ Names and e-mails are personal data: they are never stored here, the API reads t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
 from domain.participant import Participant
@@ -28,6 +28,10 @@ class DirectoryModel(ReadModel):
 
     name: ClassVar[str] = "directory"
     tables: ClassVar[tuple[Table, ...]] = (PARTICIPANTS,)
+
+    def folds(self) -> Collection[type[Any]]:
+        """The event classes this model folds (its handlers): the shared pass decodes no other for it."""
+        return HANDLERS.keys()
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
         """Register, deactivate and erase participants."""

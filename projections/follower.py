@@ -2,12 +2,12 @@
 
 The library's `ProjectionRunner` handles one event per transaction and does not run on SQLite; this loop
 reads a batch of notifications, decodes them once and hands the view the whole batch, which it writes in
-one transaction with its position.
+one transaction with its position. A `Follower` is also each model's handle for the shared pass
+(`projections/shared_pass.py`, what the read side runs): its `progressed` condition and listeners wake readers.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -16,8 +16,6 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from projections.read_model import ProjectionError
 from projections.views import ReadView
-
-log = logging.getLogger("mentorat.projections")
 
 
 class NotificationSource(Protocol):
@@ -84,12 +82,20 @@ class Follower:
         except ProjectionError as error:  # one could not be applied: the same
             self._project_before(error, batch, after)
             raise
+        self.advanced()
+        # A short batch was the end of the log; a moved position (another projector, a rebuild) reads again.
+        return reached, len(batch) == self.batch_size or reached != batch[-1][0]
+
+    def advanced(self) -> None:
+        """Tell whoever waits on this read model that it moved (readers of `progressed`, then the listeners)."""
         with self.progressed:
             self.progressed.notify_all()
         for listener in tuple(self.listeners):
             listener()
-        # A short batch was the end of the log; a moved position (another projector, a rebuild) reads again.
-        return reached, len(batch) == self.batch_size or reached != batch[-1][0]
+
+    def reached(self, position: int) -> None:
+        """Note where another driver (the shared pass) left the read model."""
+        self._reached = position
 
     def _project_before(self, error: ProjectionError, batch: Sequence[tuple[int, Any]], after: int) -> None:
         """Keep the events of a batch that precede the one a read model cannot process."""
@@ -116,26 +122,3 @@ class Follower:
         self.view.drop()
         self.view.create()
         return self.catch_up()
-
-    def follow(self, stop: threading.Event, wake: threading.Event, poll_seconds: float) -> None:
-        """Catch up, then wait to be woken (or for the polling interval) and catch up again, until stopped."""
-        while not stop.is_set():
-            wake.clear()
-            try:
-                self.catch_up()
-            except ProjectionError:
-                raise
-            except Exception as error:  # a lost connection: log, wait, retry
-                log.warning("read model %s could not catch up (%s); retrying", self.name, type(error).__name__)
-                stop.wait(poll_seconds)
-                continue
-            wake.wait(poll_seconds)
-
-
-def run_guarded(body: Callable[[], None], failures: list[ProjectionError]) -> None:
-    """Run a follower's loop; a projection error is logged with the model and position, and kept."""
-    try:
-        body()
-    except ProjectionError as error:
-        failures.append(error)
-        log.critical("read model %s stopped at position %s", error.model, error.position)

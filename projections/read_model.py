@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
 from projections.tables import Rows, Table
@@ -15,6 +15,10 @@ class ReadModel(ABC):
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
     retired: ClassVar[tuple[str, ...]] = ()  # older layouts' tables, dropped when the model is rebuilt
+
+    @abstractmethod
+    def folds(self) -> Collection[type[Any]]:
+        """The event classes `apply` changes rows for; the shared pass hands the model no other."""
 
     @abstractmethod
     def apply(self, event: Any, position: int, rows: Rows) -> None:

@@ -6,7 +6,7 @@ counts and the times of open meetings; what is relative to "today" is computed w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -80,6 +80,10 @@ class SummaryModel(ReadModel):
         """Fetch the batch's mentorships in one query."""
         ids = [str(event.originator_id) for _, event in events if isinstance(event, MENTORSHIP_EVENTS)]
         rows.preload(MENTORSHIPS, load_many(MENTORSHIPS, ids), [(i,) for i in ids])
+
+    def folds(self) -> Collection[type[Any]]:
+        """The event classes this model folds (its handlers): the shared pass decodes no other for it."""
+        return HANDLERS.keys()
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
         """Fold one event with its handler; events without one change nothing."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 Row = dict[str, Any]
@@ -35,9 +36,9 @@ class Table:
             json.dumps(row[name], sort_keys=True) if name in self.json else row[name] for name in self.column_names
         )
 
-    @property
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
-        """The column names in declaration order."""
+        """The column names in declaration order (computed once: a batch asks for every row)."""
         return tuple(name for name, _ in self.columns)
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
@@ -57,21 +58,25 @@ class Table:
     def upsert_statement(self) -> str:
         """An INSERT … ON CONFLICT DO UPDATE with `?` placeholders (SQLite 3.24+, PostgreSQL 9.5+)."""
         names = self.column_names
-        updates = (
-            ", ".join(
-                f"{name} = {self.name}.{name} + excluded.{name}"
-                if name in self.additive
-                else f"{name} = excluded.{name}"
-                for name in names
-                if name not in self.key
-            )
-            or None
-        )
-        action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         return (
-            f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
-            f"ON CONFLICT ({', '.join(self.key)}) {action}"
+            f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) {self._on_conflict}"
         )
+
+    def upsert_unnest_statement(self) -> str:
+        """The same upsert of many rows in one statement: one `?` per column, each bound to an array (PostgreSQL)."""
+        names = ", ".join(self.column_names)
+        arrays = ", ".join(f"?::{kind}[]" for _, kind in self.columns)
+        return f"INSERT INTO {self.name} ({names}) SELECT * FROM unnest({arrays}) {self._on_conflict}"
+
+    @property
+    def _on_conflict(self) -> str:
+        """Replace a stored row's columns, or add to them for counter columns (`additive`)."""
+        updates = ", ".join(
+            f"{name} = {self.name}.{name} + excluded.{name}" if name in self.additive else f"{name} = excluded.{name}"
+            for name in self.column_names
+            if name not in self.key
+        )
+        return f"ON CONFLICT ({', '.join(self.key)}) " + (f"DO UPDATE SET {updates}" if updates else "DO NOTHING")
 
     def delete_statement(self) -> str:
         """A DELETE of one row by primary key."""

@@ -5,7 +5,7 @@ Type, times, actor, version and position only: never a field of the event's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
 from domain.catalogue import SECTION_2_EVENTS
@@ -30,6 +30,10 @@ class TimelineModel(ReadModel):
 
     name: ClassVar[str] = "timeline"
     tables: ClassVar[tuple[Table, ...]] = (ENTRIES,)
+
+    def folds(self) -> Collection[type[Any]]:
+        """The event classes this model folds (its handlers): the shared pass decodes no other for it."""
+        return HANDLERS.keys()
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
         """Add one entry per event of section 2; any other event (a credential's, an access record) adds none."""

@@ -58,7 +58,7 @@ class ReadView(ABC):
                 if deletes:
                     self._executemany(cursor, table.delete_statement(), deletes)
                 if upserts:
-                    self._executemany(cursor, table.upsert_statement(), [table.values(row) for row in upserts])
+                    self._upsert(cursor, table, [table.values(row) for row in upserts])
             self._execute(
                 cursor,
                 f"UPDATE {self.tracking_table} SET notification_id = ? WHERE application_name = ?",
@@ -154,6 +154,10 @@ class ReadView(ABC):
     def _executemany(self, cursor: Any, statement: str, params: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each set of parameters."""
 
+    def _upsert(self, cursor: Any, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert or replace rows (one statement per row, pipelined by the driver)."""
+        self._executemany(cursor, table.upsert_statement(), rows)
+
     def _load(self, cursor: Any, table: Table, key: Key) -> Row | None:
         where = " AND ".join(f"{column} = ?" for column in table.key)
         self._execute(cursor, f"SELECT * FROM {table.name} WHERE {where}", key)
@@ -240,6 +244,10 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
     """A read model in the configured PostgreSQL schema."""
 
     datastore: PostgresDatastore
+    # From this many rows of one table in a batch, they are upserted in one statement over arrays; below, by
+    # `executemany` (which psycopg pipelines). A COPY into a staging table was slower here (a temporary table
+    # emptied at each commit costs more than it saves); `bench/onepass.py` measures arrays against executemany.
+    bulk_from: ClassVar[int] = 200
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         kwargs["tracking_table_name"] = self.tracking_table
@@ -289,6 +297,14 @@ class PostgresReadView(ReadView, PostgresTrackingRecorder):
 
     def _execute(self, cursor: Any, statement: str, params: Sequence[Any]) -> None:
         cursor.execute(statement.replace("?", "%s"), tuple(params), prepare=True)
+
+    def _upsert(self, cursor: Any, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+        """Many rows: one statement over one array per column (`unnest`), rather than a statement per row."""
+        if len(rows) < self.bulk_from:
+            super()._upsert(cursor, table, rows)
+            return
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        cursor.execute(table.upsert_unnest_statement().replace("?", "%s"), columns)
 
     def _executemany(self, cursor: Any, statement: str, params: Sequence[Sequence[Any]]) -> None:
         cursor.executemany(statement.replace("?", "%s"), params)

@@ -121,9 +121,7 @@ def test_racing_commands_without_if_match_store_exactly_the_201s(pg_client: Test
     assert successes + conflicts == 4 * WORKERS
 
 
-def test_racing_retries_with_one_idempotency_key_run_the_command_once(
-    pg_client: TestClient, pg_world: World
-) -> None:
+def test_racing_retries_with_one_idempotency_key_run_the_command_once(pg_client: TestClient, pg_world: World) -> None:
     service, w = service_of(pg_client), pg_world
     path = f"/v1/mentorships/{w.mentorship_id}/meetings"
     for round_ in range(3):

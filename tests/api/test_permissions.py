@@ -414,8 +414,6 @@ def problem_failures(response: httpx.Response, status: int) -> list[str]:
     return []
 
 
-
-
 def route_failures(app: FastAPI) -> list[str]:
     routes, rows = app_routes(app), {(row.method, row.path) for row in TABLE}
     return [f"{m} {p}: a route of the app without a row" for m, p in sorted(routes - rows)] + [
@@ -520,10 +518,14 @@ def test_deactivation_ends_every_token_at_once_and_the_histories_show_it(app_cli
         ("InvitationRedeemed", "mentee"),
     ]
     registered = [("ParticipantRegistered", "coordinator")]
-    assert history(app_client, mentee_id, tokens[1]) == history(app_client, mentee_id, auditor) == [
-        *registered,
-        *credentials,
-    ]
+    assert (
+        history(app_client, mentee_id, tokens[1])
+        == history(app_client, mentee_id, auditor)
+        == [
+            *registered,
+            *credentials,
+        ]
+    )
     # When the coordinator deactivates the mentee
     created(app_client.post(f"/v1/participants/{mentee_id}/deactivation", headers=coordinator))
     # Then both tokens are refused at once, and the auditor sees the deactivation after the credentials

@@ -8,7 +8,7 @@ objective's status). No content, no names: ids, dates, counts and categories onl
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -64,6 +64,10 @@ class ReportModel(ReadModel):
         """Fetch the batch's mentorships in one query (facts are only ever inserted)."""
         ids = [str(event.originator_id) for _, event in events if isinstance(event, MENTORSHIP_EVENTS)]
         rows.preload(MENTORSHIPS, load_many(MENTORSHIPS, ids), [(i,) for i in ids])
+
+    def folds(self) -> Collection[type[Any]]:
+        """The event classes this model folds (its handlers)."""
+        return HANDLERS.keys()
 
     def apply(self, event: Any, position: int, rows: Rows) -> None:
         """Fold one event with its handler; events without one change nothing."""
