@@ -82,7 +82,7 @@ def test_an_api_process_killed_mid_load_loses_nothing_acknowledged_and_runs_noth
     pg_schema: str, tmp_path: Path
 ) -> None:
     settings = Settings(
-        database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=4, max_overflow=4
+        database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=2, max_overflow=2
     )
     log = tmp_path / "servers.log"
     lease = {"MENTORAT_IDEMPOTENCY_LEASE_SECONDS": LEASE}

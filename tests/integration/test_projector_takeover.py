@@ -54,7 +54,7 @@ def test_the_standby_projector_takes_over_within_five_seconds_and_ends_equal_to_
     pg_schema: str, tmp_path: Path, demo_history: list[StoredEvent]
 ) -> None:
     settings = Settings(
-        database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=2, max_overflow=2
+        database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=1, max_overflow=2
     )
     log = tmp_path / "processes.log"
     batches = {"MENTORAT_PROJECTION_BATCH_SIZE": "50"}  # a catch-up spans many transactions per read model

@@ -30,6 +30,8 @@ from tests.throwaway_cluster import free_port
 
 WORKERS = 2
 DUTIES = (*NAMES, WORKER_LOCK, DUTY_LOCK)  # every read model's projector, the outbox worker, the audit duties
+# Small pools (MENTORAT_POOL_SIZE 1): pools open eagerly, and the shared server's 100 connection slots serve
+# everyone's tests at once.
 Connection = psycopg.Connection[Any]
 
 
@@ -79,7 +81,7 @@ def read_after(base: str, mid: str, mentor: dict[str, str]) -> int:
 @pytest.mark.postgres
 def test_workers_elect_one_process_per_duty_and_keep_it_when_a_worker_dies(pg_schema: str, tmp_path: Path) -> None:
     settings = Settings(
-        database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=2, max_overflow=2
+        database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=1, max_overflow=2
     )
     log, port = tmp_path / "serve.log", free_port()
     base, name = f"http://127.0.0.1:{port}", "mentorat-workers"
@@ -124,7 +126,7 @@ def test_workers_elect_one_process_per_duty_and_keep_it_when_a_worker_dies(pg_sc
 @pytest.mark.postgres
 def test_workers_without_projections_run_no_projector_and_one_outbox_worker(pg_schema: str, tmp_path: Path) -> None:
     settings = Settings(
-        database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=2, max_overflow=2
+        database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=1, max_overflow=2
     )
     log, port, name = tmp_path / "serve.log", free_port(), "mentorat-write-only"
     args = ["serve", "--port", str(port), "--workers", str(WORKERS), "--no-projections"]
