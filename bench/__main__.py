@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 
-from bench import audit, commands, crypto, load, readside, waits, workers
+from bench import audit, commands, crypto, load, readside, waits
 from infrastructure.data_keys import new_master_key
 
 
 def main() -> None:
     """Print the table."""
     os.environ.setdefault("MENTORAT_MASTER_KEY", new_master_key())  # PostgreSQL stores need one: this run's own
-    rows = commands.run() + load.run() + workers.run() + waits.run() + readside.run() + crypto.run() + audit.run()
+    rows = commands.run() + load.run() + waits.run() + readside.run() + crypto.run() + audit.run()
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  figures  |  ratio (same run)")
     for measure, figures, ratio in rows:

@@ -4,7 +4,8 @@ Both serve the same seeded PostgreSQL schema (`bench.load.seed_mentorat`), one a
 they would share the machine and the elected projectors), each measured as `bench/load.py` measures (wrk, one
 thread, a second's warm-up, round-robin over distinct mentorships) at 16 and 64 connections. The ratio is the
 two-worker figure over the one-process figure. On a machine of 2 cores, shared with the database and wrk, it says
-what a second process buys there, not what it would on more cores. Alone: `.venv/bin/python -m bench.workers`.
+what a second process buys there, not what it would on more cores.
+Alone: `.venv/bin/python -m bench.workers` (not yet part of `make bench`).
 """
 
 from __future__ import annotations
