@@ -32,6 +32,7 @@ from eventsourcing.utils import Environment
 
 from application.mentorat import CommandResult
 from application.store_sealing import HistorySealing
+from bootstrap.election import one_at_a_time
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import store_env
@@ -46,6 +47,7 @@ from infrastructure.postgres import ensure_schema, probe, startup_lock
 
 log = logging.getLogger("mentorat.audit")
 TICK_SECONDS = 10.0
+DUTY_LOCK = "audit duties"  # one advisory lock per schema: one process warns and writes checkpoints
 
 
 def key_path(settings: Settings) -> Path:
@@ -162,19 +164,33 @@ def run_periodically(
 
 
 class AuditDuties:
-    """The unchained-events warning and the periodic checkpoints of one store, in a background thread."""
+    """The unchained-events warning and the periodic checkpoints of one store, in a background thread.
+
+    One process of the store runs them at a time (`bootstrap/election.py`: `serve --workers N`, or a projector
+    beside `serve`, would otherwise each warn and each write a checkpoint); the others stand by.
+    """
 
     def __init__(self, recorder: ApplicationRecorder, settings: Settings) -> None:
         self.store = audit_store(recorder)
         self.settings = settings
+        self.exclusive = one_at_a_time(settings, DUTY_LOCK, TICK_SECONDS)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Tick in a daemon thread until `stop()`."""
-        args = (self.store, self.settings, self._stop)
-        self._thread = threading.Thread(target=run_periodically, args=args, name="audit-checkpoints", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="audit-checkpoints", daemon=True)
         self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self.exclusive(self._stop) as elected:
+                    if elected:
+                        run_periodically(self.store, self.settings, self._stop)
+            except Exception as error:  # the lock's connection failed: stand by again
+                log.warning("audit duties lost their lock (%s)", type(error).__name__)
+                self._stop.wait(TICK_SECONDS)
 
     def stop(self) -> None:
         """Stop ticking and wait for the thread."""

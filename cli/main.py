@@ -15,6 +15,7 @@ import typer
 
 from application.errors import NotFound
 from application.service import MentoratService
+from bootstrap.logs import configure_logging
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import ConfigurationError, DatabaseUnreachable, StoreUnavailable, check_store
@@ -139,25 +140,42 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     no_projections: Annotated[bool, typer.Option("--no-projections", help="Do not run projections here.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API processes on the one socket (PostgreSQL only). Each worker stands by for every read model's "
+            "projector, the outbox and the audit duties; one process runs each at a time (advisory locks).",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API (and keep the read models up to date, unless --no-projections)."""
+    """Serve the HTTP API (and keep the read models up to date, unless --no-projections).
+
+    With --workers N (PostgreSQL), N processes share the socket; settings reach them through the environment.
+    """
+    import os
+
     import uvicorn
 
     from api.app import create_app
-    from api.server import uvicorn_config
+    from api.server import serve_workers, uvicorn_config
 
     settings = Settings()
     if no_projections:
         settings = settings.model_copy(update={"projections": False})
+        os.environ["MENTORAT_PROJECTIONS"] = "false"  # what the worker processes read
+    if workers > 1 and not settings.uses_postgres:
+        raise ConfigurationError(WORKERS_NEED_POSTGRES)
     check_store(settings)  # an unreachable database is one line and exit 2, before the server starts
-    _configure_logging(settings)
+    configure_logging(settings)
+    if workers > 1:
+        raise typer.Exit(serve_workers(workers, host, port, settings.log_level))
     uvicorn.Server(uvicorn_config(create_app(settings), host, port, settings.log_level)).run()
 
 
-def _configure_logging(settings: Settings) -> None:
-    import logging
-
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+# The embedded store has one writer process: its projectors and outbox worker have no election across processes.
+WORKERS_NEED_POSTGRES = "--workers above 1 needs PostgreSQL (MENTORAT_DATABASE_URL): the embedded store has one process"
 
 
 @app.command()
@@ -167,7 +185,7 @@ def projector() -> None:
     from bootstrap.read_side import ReadSide
 
     settings = Settings()
-    _configure_logging(settings)
+    configure_logging(settings)
     service = build_service(settings, with_keys=False)  # projections never need keys
     read_side = ReadSide(service.store, settings)
     background = Background(read_side, settings)
