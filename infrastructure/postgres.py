@@ -112,4 +112,6 @@ def unreachable(env: Mapping[str, str], error: psycopg.OperationalError) -> str:
         return f'the server at {where} refused the connection of user "{env["POSTGRES_USER"]}"'
     if "timeout expired" in text:
         return f"the database server at {where} did not answer within the connect timeout"
+    if "too many clients" in text or "remaining connection slots" in text:
+        return f"the database server at {where} has no connection slot left (max_connections): try again later"
     return f"cannot connect to the database server at {where} (is it running and accepting connections?)"

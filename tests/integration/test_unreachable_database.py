@@ -63,3 +63,15 @@ def test_a_missing_database_is_one_line_naming_it_and_the_server(command: list[s
         f'error: the database "mentorat_no_such_db" does not exist on the server at {host}:{port}'
     ]
     assert PASSWORD not in done.stderr + done.stdout
+
+
+def test_a_server_without_a_free_connection_slot_says_so() -> None:
+    from psycopg import OperationalError
+
+    from infrastructure.postgres import unreachable
+
+    env = {"POSTGRES_HOST": "db.example", "POSTGRES_PORT": "5432", "POSTGRES_DBNAME": "m", "POSTGRES_USER": "u"}
+    full = OperationalError('connection to server at "db.example", port 5432 failed: FATAL:  sorry, too many clients')
+    assert unreachable(env, full) == (
+        "the database server at db.example:5432 has no connection slot left (max_connections): try again later"
+    )
