@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 
-from bench import audit, commands, crypto, load, loading, onepass, readside, reports, waits
+from bench import audit, commands, crypto, load, loading, onepass, readside, reports, waits, workers
 from infrastructure.data_keys import new_master_key
 
 
 def main() -> None:
     """Print the table."""
     os.environ.setdefault("MENTORAT_MASTER_KEY", new_master_key())  # PostgreSQL stores need one: this run's own
-    rows = commands.run() + loading.run() + load.run() + waits.run() + readside.run() + reports.run() + onepass.run()
-    rows += crypto.run() + audit.run()
+    rows = commands.run() + loading.run() + load.run() + workers.run() + waits.run()
+    rows += readside.run() + reports.run() + onepass.run() + crypto.run() + audit.run()
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  figures  |  ratio (same run)")
     for measure, figures, ratio in rows:

@@ -5,7 +5,7 @@ they would share the machine and the elected projectors), each measured as `benc
 thread, a second's warm-up, round-robin over distinct mentorships) at 16 and 64 connections. The ratio is the
 two-worker figure over the one-process figure. On a machine of 2 cores, shared with the database and wrk, it says
 what a second process buys there, not what it would on more cores.
-Alone: `.venv/bin/python -m bench.workers` (not yet part of `make bench`).
+Alone: `.venv/bin/python -m bench.workers`.
 """
 
 from __future__ import annotations
