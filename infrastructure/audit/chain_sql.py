@@ -58,6 +58,12 @@ class Cursor(Protocol):
     def fetchall(self) -> Any: ...
 
 
+class PipelinedCursor(Cursor, Protocol):
+    """A psycopg cursor: its statements can be kept from being prepared."""
+
+    def execute(self, query: Any, params: Any = ..., *, prepare: bool | None = None) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Dialect:
     """Table names and parameter style of one store."""
@@ -152,7 +158,7 @@ def head_and_last(cursor: Cursor, dialect: Dialect, originator_ids: set[str]) ->
     """The last chain entry, and each of these aggregates' last chained hash."""
     if not one_statement(dialect, originator_ids):
         return head(cursor, dialect), last_hashes(cursor, dialect, originator_ids)
-    send_head_and_last(cursor, dialect, originator_ids)
+    cursor.execute(dialect.q(HEAD_AND_LAST), head_and_last_params(dialect, originator_ids))
     return read_head_and_last(cursor)
 
 
@@ -161,9 +167,18 @@ def one_statement(dialect: Dialect, originator_ids: set[str]) -> bool:
     return dialect.postgres and len(originator_ids) <= 500
 
 
-def send_head_and_last(cursor: Cursor, dialect: Dialect, originator_ids: set[str]) -> None:
-    """Send the one statement of `head_and_last` (in a pipeline, its answer comes with the others')."""
-    cursor.execute(dialect.q(HEAD_AND_LAST), ([dialect.param(oid) for oid in originator_ids],))
+def send_head_and_last(cursor: PipelinedCursor, dialect: Dialect, originator_ids: set[str]) -> None:
+    """Send the one statement of `head_and_last` (in a pipeline, its answer comes with the others').
+
+    Never prepared: queued behind the insert, it is skipped when the insert fails (a version conflict), and
+    psycopg 3.3 can then take a statement the server never parsed for prepared ("_pg3_N does not exist").
+    """
+    cursor.execute(dialect.q(HEAD_AND_LAST), head_and_last_params(dialect, originator_ids), prepare=False)
+
+
+def head_and_last_params(dialect: Dialect, originator_ids: set[str]) -> tuple[list[Any]]:
+    """The parameters of `HEAD_AND_LAST`: the aggregates' ids as one array."""
+    return ([dialect.param(oid) for oid in originator_ids],)
 
 
 def read_head_and_last(cursor: Cursor) -> tuple[Link | None, dict[str, bytes]]:
