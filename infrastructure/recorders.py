@@ -134,6 +134,7 @@ class PostgresIdempotentRecorder(
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        self._composed: dict[str, bytes] = {}
         for table, columns, index in SIDE_TABLES:
             create = sql.SQL(f"CREATE TABLE IF NOT EXISTS {{n}} ({columns.format(blob='BYTEA')})")
             self.sql_create_statements.append(create.format(n=self._table(table)))
@@ -147,8 +148,15 @@ class PostgresIdempotentRecorder(
     def _table(self, name: str = TABLE) -> sql.Identifier:
         return sql.Identifier(self.datastore.schema or "public", name)
 
-    def _query(self, text: str) -> sql.Composed:
-        return sql.SQL(text.replace("?", "%s")).format(**{key: self._table(name) for key, name in TABLES.items()})
+    def _query(self, text: str) -> bytes:
+        """The statement in this store's schema, composed once per text (composing costs more than the lookup)."""
+        try:
+            return self._composed[text]
+        except KeyError:
+            tables = {key: self._table(name) for key, name in TABLES.items()}
+            composed = sql.SQL(text.replace("?", "%s")).format(**tables).as_bytes()
+            self._composed[text] = composed
+            return composed
 
     def _purge_deleted(self) -> None:
         # VACUUM removes deleted rows from the table's pages (not from the WAL or a disk's free space).
