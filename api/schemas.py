@@ -97,7 +97,8 @@ class HeldIn(Command):
     """A meeting held, and maybe the next one."""
 
     held_at: AwareDatetime | None = Field(
-        default=None, description="When it was held (a time with an offset, not in the future; absent: now)."
+        default=None,
+        description="When it was held (a time with an offset, not in the future; absent: the scheduled time).",
     )
     duration_minutes: Annotated[int, Field(description="How long it lasted, in minutes.", ge=1, le=480)]
     notes: Annotated[OptionalText, Field(description="The parties' notes (confidential).")]
