@@ -10,6 +10,7 @@ something to the operations that use its id (stateful testers follow them). Tags
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ from pydantic.json_schema import models_json_schema
 
 from api import problems
 from api.idempotency import NEVER_REPLAYED
+from api.openapi_links import link_created_ids
 from api.schemas import Problem
 from domain.errors import DomainError, RuleViolation
 from domain.permissions import ALLOWED, EVERYONE, Action
@@ -104,16 +106,6 @@ TAGS = [
     {"name": "audit", "description": "Timelines without content and the access log."},
 ]
 LICENSE = {"name": "Proprietary: all rights reserved", "identifier": "LicenseRef-Proprietary"}
-# The operations whose 201 answer holds a new id: the path parameter it fills, and the answer's field that holds it.
-CREATES: dict[str, tuple[str, str]] = {
-    "registerParticipant": ("participant_id", "id"),
-    "redeemInvitation": ("participant_id", "participant_id"),
-    "draftConvention": ("mentorship_id", "id"),
-    "scheduleMeeting": ("meeting_id", "meeting_id"),
-    "recordMeetingHeld": ("meeting_id", "next_meeting_id"),
-    "addObjective": ("objective_id", "objective_id"),
-    "raiseDispute": ("dispute_id", "dispute_id"),
-}
 
 
 def document(app: FastAPI, routers: Iterable[APIRouter], public_url: str) -> None:
@@ -256,7 +248,8 @@ def subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
 
 
 def complete_operation(method: str, path: str, operation: Document, action: Action | None) -> None:
-    """Its security, the roles that may call it, request headers and every status it may answer."""
+    """Its summary, security, the roles that may call it, request headers and every status it may answer."""
+    operation["summary"] = summary_of(operation["operationId"])
     parameters = operation.get("parameters", [])
     authenticated = any(is_authorization(p) for p in parameters)
     operation["parameters"] = [p for p in parameters if not is_authorization(p)]
@@ -278,6 +271,12 @@ def complete_operation(method: str, path: str, operation: Document, action: Acti
     statuses = declared_errors(operation) | error_statuses(method, operation, authenticated, action)
     for status in sorted(statuses):
         operation["responses"][str(status)] = {"$ref": RESPONSES + PROBLEMS[status][0]}
+
+
+def summary_of(operation_id: str) -> str:
+    """`recordMeetingHeld` as words, `Record meeting held` (FastAPI's default comes from the function's name)."""
+    words = re.sub(r"(?<!^)([A-Z])", r" \1", operation_id).lower()
+    return words.capitalize().replace(" csv", " CSV")
 
 
 def declared_errors(operation: Document) -> set[int]:
@@ -315,31 +314,3 @@ def error_statuses(method: str, operation: Document, authenticated: bool, action
     if authenticated or method == "post":
         found.add(503)  # every call that reaches the store (`/healthz` does not) may find it unavailable
     return found
-
-
-def link_created_ids(doc: Document) -> None:
-    """`links` from each 201 answer that holds a new id to every operation whose path it completes.
-
-    A target's other path parameters come from the creating request's own path (a meeting's mentorship).
-    """
-    operations = {op["operationId"]: op for ops in doc["paths"].values() for op in ops.values()}
-    for creator, (parameter, field) in CREATES.items():
-        operation = operations[creator]
-        known = path_parameters(operation)
-        links = {}
-        for target, target_operation in sorted(operations.items()):
-            wanted = path_parameters(target_operation)
-            if parameter in wanted and wanted <= known | {parameter}:
-                values = {name: f"$request.path.{name}" for name in sorted(wanted - {parameter})}
-                links[target] = {
-                    "operationId": target,
-                    "parameters": {**values, parameter: f"$response.body#/{field}"},
-                    "description": f"`{field}` of this answer is the `{parameter}` of `{target}`.",
-                }
-        created = next(answer for status, answer in operation["responses"].items() if status.startswith("2"))
-        created["links"] = links
-
-
-def path_parameters(operation: Document) -> set[str]:
-    """The names of an operation's path parameters."""
-    return {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
