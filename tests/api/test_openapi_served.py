@@ -123,6 +123,8 @@ def test_operation_ids_are_plain_camel_case_words_and_tags_are_the_resources(ser
     assert len(ids) == len(set(ids)), ids
     assert [name for name in ids if not CAMEL_CASE.fullmatch(name)] == []
     assert {"registerParticipant", "recordMeetingHeld", "getMentorship", "getProgrammeReport"} <= set(ids)
+    summaries = {op["operationId"]: op["summary"] for _, _, op in operations(served.document)}
+    assert summaries["recordMeetingHeld"] == "Record meeting held"  # words, not the function's name
     for method, path, operation in operations(served.document):
         assert len(operation.get("tags", [])) == 1 and set(operation["tags"]) <= TAGS, (method, path)
     assert {tag["name"] for tag in served.document["tags"]} == TAGS
