@@ -239,8 +239,9 @@ def model(name: str) -> Any:
 
 def test_the_generated_client_walks_a_convention_and_parses_problems(served: Served, generated: ModuleType) -> None:
     base, pid = served.base, served.programme_id
-    coordinator = generated.AuthenticatedClient(base_url=base, token=served.coordinator_token)
-    anyone = generated.Client(base_url=base)
+    strict = {"base_url": base, "raise_on_unexpected_status": True}  # a status the document omits raises
+    coordinator = generated.AuthenticatedClient(token=served.coordinator_token, **strict)
+    anyone = generated.Client(**strict)
     tokens, ids = {}, {}
     # The coordinator registers and invites a mentor and a mentee, who redeem their e-mailed codes
     for role in ("mentor", "mentee"):
@@ -255,7 +256,7 @@ def test_the_generated_client_walks_a_convention_and_parses_problems(served: Ser
         code = mailed(served.app, f"{role}@example.org")
         redeemed = call("invitations", "redeem_invitation", client=anyone, body=model("RedemptionIn")(code=code))
         assert redeemed.participant_id == ids[role]
-        tokens[role] = generated.AuthenticatedClient(base_url=base, token=redeemed.token)
+        tokens[role] = generated.AuthenticatedClient(token=redeemed.token, **strict)
     # The coordinator drafts the convention; the mentor adds an objective; both sign
     today = datetime.now(ZoneInfo("America/Toronto")).date()  # the programme's time zone
     convention = model("MentorshipIn")(mentor_id=ids["mentor"], mentee_id=ids["mentee"], starts_on=today)
