@@ -65,5 +65,5 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
     routers = [module.router for module in (system, participants, mentorships, meetings, reads)]
     for router in routers:
         app.include_router(router)
-    openapi.document(app, routers)
+    openapi.document(app, routers, settings.public_url)
     return app

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Path, Request, Response
 
 from api.body import json_body
 from api.schemas import Empty
@@ -24,6 +24,13 @@ from domain.permissions import Action, may
 
 NoBody = Annotated[Empty, Depends(json_body(Empty))]
 STRONG_ETAG = re.compile(r'"([0-9]{1,18})"')
+ID_SPELLING = "a lower-case, dashed UUID; any other spelling is not found (404)"
+ProgrammePath = Annotated[str, Path(description=f"The programme's id: {ID_SPELLING}.")]
+MentorshipPath = Annotated[str, Path(description=f"The mentorship's id: {ID_SPELLING}.")]
+ParticipantPath = Annotated[str, Path(description=f"The participant's id: {ID_SPELLING}.")]
+MeetingPath = Annotated[str, Path(description=f"A meeting of the mentorship: {ID_SPELLING}.")]
+ObjectivePath = Annotated[str, Path(description=f"An objective of the mentorship: {ID_SPELLING}.")]
+DisputePath = Annotated[str, Path(description=f"A dispute of the mentorship: {ID_SPELLING}.")]
 
 
 def get_service(request: Request) -> MentoratService:
@@ -79,7 +86,7 @@ def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -
 ExpectedVersion = Annotated[int | None, Depends(if_match)]
 
 
-def loaded_mentorship(caller: CurrentCaller, service: Service, mentorship_id: str) -> Mentorship:
+def loaded_mentorship(caller: CurrentCaller, service: Service, mentorship_id: MentorshipPath) -> Mentorship:
     """The path's mentorship, loaded once per request (FastAPI caches it), after authentication."""
     return service.mentorships.get(parse_id(mentorship_id))
 
@@ -107,7 +114,9 @@ class MentorshipReader:
 
     action: Action
 
-    def __call__(self, caller: CurrentCaller, service: Service, mentorship_id: str) -> tuple[Caller, ScopeRow]:
+    def __call__(
+        self, caller: CurrentCaller, service: Service, mentorship_id: MentorshipPath
+    ) -> tuple[Caller, ScopeRow]:
         return caller, service.mentorships.scope_row(caller, parse_id(mentorship_id), self.action)
 
 
@@ -120,7 +129,9 @@ class ParticipantScope:
 
     action: Action
 
-    def __call__(self, caller: CurrentCaller, service: Service, participant_id: str) -> tuple[Caller, Participant]:
+    def __call__(
+        self, caller: CurrentCaller, service: Service, participant_id: ParticipantPath
+    ) -> tuple[Caller, Participant]:
         return caller, service.participants.scope(caller, parse_id(participant_id), self.action)
 
 
@@ -130,7 +141,7 @@ class ProgrammeScope:
 
     action: Action
 
-    def __call__(self, caller: CurrentCaller, programme_id: str) -> tuple[Caller, UUID]:
+    def __call__(self, caller: CurrentCaller, programme_id: ProgrammePath) -> tuple[Caller, UUID]:
         pid = parse_id(programme_id)
         programme_actor(caller, pid, self.action)
         return caller, pid
@@ -177,17 +188,17 @@ def _part_of_mentorship(mentorship: Mentorship, part_id: str, kind: str) -> UUID
     return pid
 
 
-def meeting_ref(mentorship: LoadedMentorship, meeting_id: str) -> UUID:
+def meeting_ref(mentorship: LoadedMentorship, meeting_id: MeetingPath) -> UUID:
     """The path's meeting; list it after the scope dependency so scope is checked first."""
     return _part_of_mentorship(mentorship, meeting_id, "meeting")
 
 
-def objective_ref(mentorship: LoadedMentorship, objective_id: str) -> UUID:
+def objective_ref(mentorship: LoadedMentorship, objective_id: ObjectivePath) -> UUID:
     """The path's objective; list it after the scope dependency."""
     return _part_of_mentorship(mentorship, objective_id, "objective")
 
 
-def dispute_ref(mentorship: LoadedMentorship, dispute_id: str) -> UUID:
+def dispute_ref(mentorship: LoadedMentorship, dispute_id: DisputePath) -> UUID:
     """The path's dispute; list it after the scope dependency."""
     return _part_of_mentorship(mentorship, dispute_id, "dispute")
 

@@ -1,12 +1,16 @@
 """The app's OpenAPI document: what every operation may answer, so clients and fuzzers can rely on it.
 
 FastAPI documents each route's 2xx answer from its response model. This module completes the document from
-each operation's own shape: the bearer scheme, the problems (RFC 9457) it may answer with their slugs, the
-`ETag` of command answers, and the `Idempotency-Key` and `If-Match` request headers.
+each operation's own shape: the bearer scheme (`security: []` on public operations), the problems (RFC 9457) it
+may answer, one plain schema per status with its slugs (generators cannot merge `allOf`), the `ETag` of command
+answers, the `Idempotency-Key` and `If-Match` request headers, and `links` from each answer that creates
+something to the operations that use its id (stateful testers follow them). Tags, `servers` and the licence too.
 """
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +21,7 @@ from pydantic.json_schema import models_json_schema
 
 from api import problems
 from api.idempotency import NEVER_REPLAYED
+from api.openapi_links import link_created_ids
 from api.schemas import Problem
 from domain.errors import DomainError, RuleViolation
 from domain.permissions import ALLOWED, EVERYONE, Action
@@ -54,8 +59,15 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     ),
 }
 RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+CHALLENGE = "`Bearer`: the scheme to authenticate with."
 HEADERS: dict[int, dict[str, Any]] = {
-    401: {"WWW-Authenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer"}}},
+    401: {
+        "WWW-Authenticate": {
+            "description": CHALLENGE,
+            "required": True,
+            "schema": {"type": "string", "pattern": "^Bearer"},
+        }
+    },
     409: {"Retry-After": {**RETRY_AFTER, "required": False}},  # with `idempotency-key-in-use`
     503: {"Retry-After": {**RETRY_AFTER, "required": True}},
 }
@@ -78,16 +90,34 @@ IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},  # 1 to 255 visible ASCII characters
 }
 IF_MATCH_DESCRIPTION = 'The expected version, `"<version>"` as the `ETag` gave it: a stale one answers 412.'
+TAGS = [
+    {"name": "system", "description": "The process itself: liveness, without a token."},
+    {"name": "programmes", "description": "A programme: the frame of its participants and mentorships."},
+    {
+        "name": "participants",
+        "description": "Mentors, mentees, coordinators and auditors of a programme, and the caller.",
+    },
+    {"name": "invitations", "description": "One-time codes e-mailed to participants, exchanged for bearer tokens."},
+    {"name": "mentorships", "description": "Conventions between a mentor and a mentee: drafted, signed, ended."},
+    {"name": "meetings", "description": "A mentorship's meetings: scheduled, moved, held or cancelled."},
+    {"name": "objectives", "description": "The objectives a pair sets and assesses."},
+    {"name": "disputes", "description": "Disputes between the parties, settled or taken to the coordinator."},
+    {"name": "reports", "description": "Figures for the coordinator and the auditor: the report, the worklist."},
+    {"name": "audit", "description": "Timelines without content and the access log."},
+]
+LICENSE = {"name": "Proprietary: all rights reserved", "identifier": "LicenseRef-Proprietary"}
 
 
-def document(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+def document(app: FastAPI, routers: Iterable[APIRouter], public_url: str) -> None:
     """Complete the generated OpenAPI document of the app and its routers (called once by `create_app`)."""
     actions = route_actions(routers)
     generate = app.openapi
 
     def openapi() -> Document:
         if app.openapi_schema is None:  # completed in place: FastAPI keeps the dict it generated and answers it again
-            complete(generate(), actions)
+            doc = generate()
+            complete(doc, actions)
+            describe(doc, public_url)
         return generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -128,24 +158,68 @@ def complete(doc: Document, actions: Actions) -> None:
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             complete_operation(method, path, operation, actions.get((method, path)))
+            name_request_body(operation, schemas)
+    link_created_ids(doc)
+
+
+def name_request_body(operation: Document, schemas: Document) -> None:
+    """A command's body schema (`api.body.body_schema`, inline) moved to the components under its model's name.
+
+    Generated clients then share one model per body (`Empty`, `ScheduleIn`) instead of one per operation.
+    """
+    media = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if media is None or "$ref" in media["schema"]:
+        return
+    schema = media["schema"]
+    assert "$defs" not in schema, "a body model with nested models needs its `$defs` moved as well"
+    assert schemas.setdefault(schema["title"], schema) == schema, f"two body models named {schema['title']}"
+    media["schema"] = {"$ref": SCHEMAS + schema["title"]}
+
+
+def describe(doc: Document, public_url: str) -> None:
+    """What the document says of itself: its tags, where the API is served, and its licence."""
+    doc["tags"] = TAGS
+    doc["servers"] = [{"url": public_url.rstrip("/"), "description": "This server (`MENTORAT_PUBLIC_URL`)."}]
+    doc["info"]["license"] = LICENSE
 
 
 def problem_schemas() -> dict[str, Any]:
-    """The JSON schemas of `Problem` and the models it uses, named as components."""
+    """One plain problem schema per status (`Problem409`...), made from `Problem`, and the models they use."""
     _, defs = models_json_schema([(Problem, "serialization")], ref_template=SCHEMAS + "{model}")
     found: dict[str, Any] = defs["$defs"]
+    base = found.pop("Problem")
+    slugs = slugs_by_status()
+    for status, (_, description) in PROBLEMS.items():
+        found[f"Problem{status}"] = status_problem(base, status, description, slugs[status])
     return found
 
 
+def status_problem(base: Document, status: int, description: str, slugs: list[str]) -> Document:
+    """`Problem` for one status: `status` a constant, the slugs listed, `errors` on 422 only.
+
+    The slugs are listed in the description and as examples, not as an `enum`: a client generated from this
+    document keeps parsing the problems of a later version that adds a slug (an extension of the contract).
+    """
+    schema = copy.deepcopy(base)
+    schema["title"] = f"Problem{status}"
+    schema["description"] = f"{description} (RFC 9457 problem details.)"
+    properties = schema["properties"]
+    properties["status"] = {"type": "integer", "const": status, "description": f"Always {status}."}
+    listed = ", ".join(f"`{slug}`" for slug in slugs)
+    properties["type"] = {**properties["type"], "examples": slugs}
+    properties["type"]["description"] += f" For {status}: {listed}."
+    if status != 422:
+        del properties["errors"]
+    return schema
+
+
 def problem_responses() -> dict[str, Any]:
-    """One reusable response per error status: problem+json of that status, with the slugs it may carry."""
-    slugs = slugs_by_status()
+    """One reusable response per error status: problem+json of that status's own schema."""
     responses = {}
     for status, (name, description) in PROBLEMS.items():
-        typed = {"properties": {"status": {"const": status}, "type": {"enum": slugs[status]}}}
         responses[name] = {
             "description": description,
-            "content": {problems.PROBLEM_JSON: {"schema": {"allOf": [{"$ref": SCHEMAS + "Problem"}, typed]}}},
+            "content": {problems.PROBLEM_JSON: {"schema": {"$ref": SCHEMAS + f"Problem{status}"}}},
         }
         if status in HEADERS:
             responses[name]["headers"] = HEADERS[status]
@@ -174,12 +248,12 @@ def subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
 
 
 def complete_operation(method: str, path: str, operation: Document, action: Action | None) -> None:
-    """Its security, the roles that may call it, request headers and every status it may answer."""
+    """Its summary, security, the roles that may call it, request headers and every status it may answer."""
+    operation["summary"] = summary_of(operation["operationId"])
     parameters = operation.get("parameters", [])
     authenticated = any(is_authorization(p) for p in parameters)
     operation["parameters"] = [p for p in parameters if not is_authorization(p)]
-    if authenticated:
-        operation["security"] = BEARER
+    operation["security"] = BEARER if authenticated else []  # `[]`: public, said so (not left to a default)
     if action is not None:
         operation["x-roles"] = sorted(ALLOWED[action])  # the roles that may call it on what they can see
     for parameter in operation["parameters"]:
@@ -197,6 +271,12 @@ def complete_operation(method: str, path: str, operation: Document, action: Acti
     statuses = declared_errors(operation) | error_statuses(method, operation, authenticated, action)
     for status in sorted(statuses):
         operation["responses"][str(status)] = {"$ref": RESPONSES + PROBLEMS[status][0]}
+
+
+def summary_of(operation_id: str) -> str:
+    """`recordMeetingHeld` as words, `Record meeting held` (FastAPI's default comes from the function's name)."""
+    words = re.sub(r"(?<!^)([A-Z])", r" \1", operation_id).lower()
+    return words.capitalize().replace(" csv", " CSV")
 
 
 def declared_errors(operation: Document) -> set[int]:

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.allow import allowed_methods
 from application.errors import PreconditionFailed, Unauthenticated
 from bootstrap.faults import unavailable
 from domain.errors import DomainError, Forbidden, InvalidValue, NotFound, RuleViolation
@@ -133,11 +134,14 @@ def install(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         return problem(422, "validation-error", "Validation error", errors=validation_errors(list(error.errors())))
 
-    async def on_http_error(_: Request, error: Exception) -> JSONResponse:
+    async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         slug = HTTP_SLUGS.get(error.status_code, "http-error")
         response = problem(error.status_code, slug, slug.replace("-", " ").capitalize())
-        response.headers.update(error.headers or {})  # the `Allow` of a 405
+        response.headers.update(error.headers or {})  # the `Allow` of a 405: of the first route that matched
+        methods = allowed_methods(request.app, request.url.path) if error.status_code == 405 else []
+        if methods:
+            response.headers["Allow"] = ", ".join(methods)  # every route of the path
         return response
 
     app.add_exception_handler(DomainError, on_domain_error)

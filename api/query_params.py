@@ -17,6 +17,12 @@ from api.waits import Waits
 from application.authorization import Caller
 from bootstrap.read_side import ReadSide
 
+AFTER = (
+    "A store position (a command answer's `position`): the answer waits until these read models include it, "
+    "then reads; 503 `not-ready` with `Retry-After` if they do not in time."
+)
+CURSOR = "The opaque `next_cursor` of the previous page (absent: the first page)."
+
 
 async def get_read_side(request: Request) -> ReadSide:
     """The read models built at start-up (async: no worker thread for an attribute)."""
@@ -67,7 +73,7 @@ def fresh(names: Collection[str]) -> Callable[..., Awaitable[Freshness]]:
     async def wanted(
         waits: Annotated[Waits, Depends(get_waits)],
         caller: CurrentCaller,
-        after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+        after: Annotated[int | None, Query(ge=0, le=2**62, description=AFTER)] = None,
     ) -> Freshness:
         return Freshness(waits, caller, names, after)
 
@@ -89,7 +95,8 @@ class Page:
 
 
 def page(
-    limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Annotated[str | None, Query(max_length=64)] = None
+    limit: Annotated[int, Query(ge=1, le=100, description="At most this many items (default 50, at most 100).")] = 50,
+    cursor: Annotated[str | None, Query(max_length=64, description=CURSOR)] = None,
 ) -> Page:
     """`?limit` (default 50, at most 100) and the opaque `?cursor` of a previous page."""
     if cursor is None:

@@ -15,7 +15,14 @@ router = APIRouter(prefix="/v1/mentorships/{mentorship_id}/meetings")
 A = Action
 
 
-@router.post("", status_code=201, response_model=MeetingOut, openapi_extra=body_schema(ScheduleIn))
+@router.post(
+    "",
+    status_code=201,
+    response_model=MeetingOut,
+    openapi_extra=body_schema(ScheduleIn),
+    operation_id="scheduleMeeting",
+    tags=["meetings"],
+)
 def schedule(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.SCHEDULE_MEETING))],
     body: Annotated[ScheduleIn, Depends(json_body(ScheduleIn))],
@@ -28,7 +35,12 @@ def schedule(
 
 
 @router.post(
-    "/{meeting_id}/reschedule", status_code=201, response_model=Committed, openapi_extra=body_schema(ScheduleIn)
+    "/{meeting_id}/reschedule",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(ScheduleIn),
+    operation_id="rescheduleMeeting",
+    tags=["meetings"],
 )
 def reschedule(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.RESCHEDULE_MEETING))],
@@ -43,7 +55,14 @@ def reschedule(
     return committed(response, result)
 
 
-@router.post("/{meeting_id}/agenda", status_code=201, response_model=Committed, openapi_extra=body_schema(AgendaIn))
+@router.post(
+    "/{meeting_id}/agenda",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(AgendaIn),
+    operation_id="submitAgenda",
+    tags=["meetings"],
+)
 def submit_agenda(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.SUBMIT_AGENDA))],
     meeting_id: MeetingId,
@@ -56,7 +75,14 @@ def submit_agenda(
     return committed(response, service.mentorships.submit_agenda(*scope, meeting_id, body.agenda, expected))
 
 
-@router.post("/{meeting_id}/held", status_code=201, response_model=HeldOut, openapi_extra=body_schema(HeldIn))
+@router.post(
+    "/{meeting_id}/held",
+    status_code=201,
+    response_model=HeldOut,
+    openapi_extra=body_schema(HeldIn),
+    operation_id="recordMeetingHeld",
+    tags=["meetings"],
+)
 def hold(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.RECORD_MEETING_HELD))],
     meeting_id: MeetingId,
@@ -73,7 +99,12 @@ def hold(
 
 
 @router.post(
-    "/{meeting_id}/cancellation", status_code=201, response_model=Committed, openapi_extra=body_schema(CancellationIn)
+    "/{meeting_id}/cancellation",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(CancellationIn),
+    operation_id="cancelMeeting",
+    tags=["meetings"],
 )
 def cancel(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.CANCEL_MEETING))],

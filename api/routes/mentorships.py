@@ -46,6 +46,8 @@ A = Action
     status_code=201,
     response_model=MentorshipOut,
     openapi_extra=body_schema(MentorshipIn),
+    operation_id="draftConvention",
+    tags=["mentorships"],
 )
 def draft(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.DRAFT_CONVENTION))],
@@ -66,6 +68,8 @@ def draft(
     status_code=201,
     response_model=Committed,
     openapi_extra=body_schema(Empty),
+    operation_id="withdrawConvention",
+    tags=["mentorships"],
 )
 def withdraw(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.WITHDRAW_CONVENTION))],
@@ -83,6 +87,8 @@ def withdraw(
     status_code=201,
     response_model=ObjectiveOut,
     openapi_extra=body_schema(ObjectiveIn),
+    operation_id="addObjective",
+    tags=["objectives"],
 )
 def add_objective(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.ADD_OBJECTIVE))],
@@ -100,6 +106,8 @@ def add_objective(
     status_code=201,
     response_model=SignatureOut,
     openapi_extra=body_schema(Empty),
+    operation_id="signConvention",
+    tags=["mentorships"],
 )
 def sign(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.SIGN_CONVENTION))],
@@ -117,6 +125,8 @@ def sign(
     status_code=201,
     response_model=Committed,
     openapi_extra=body_schema(AssessmentIn),
+    operation_id="assessObjective",
+    tags=["objectives"],
 )
 def assess(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.ASSESS_OBJECTIVE))],
@@ -136,6 +146,8 @@ def assess(
     status_code=201,
     response_model=Committed,
     openapi_extra=body_schema(SatisfactionIn),
+    operation_id="reportSatisfaction",
+    tags=["mentorships"],
 )
 def report_satisfaction(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.REPORT_SATISFACTION))],
@@ -153,6 +165,8 @@ def report_satisfaction(
     status_code=201,
     response_model=DisputeOut,
     openapi_extra=body_schema(DisputeIn),
+    operation_id="raiseDispute",
+    tags=["disputes"],
 )
 def raise_dispute(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.RAISE_DISPUTE))],
@@ -170,6 +184,8 @@ def raise_dispute(
     status_code=201,
     response_model=Committed,
     openapi_extra=body_schema(Empty),
+    operation_id="settleDispute",
+    tags=["disputes"],
 )
 def settle_dispute(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.SETTLE_DISPUTE))],
@@ -188,6 +204,8 @@ def settle_dispute(
     status_code=201,
     response_model=Committed,
     openapi_extra=body_schema(ConsultationIn),
+    operation_id="consultCoordinator",
+    tags=["disputes"],
 )
 def consult(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.CONSULT_COORDINATOR))],
@@ -204,7 +222,12 @@ def consult(
 
 
 @router.post(
-    "/mentorships/{mentorship_id}/end", status_code=201, response_model=Committed, openapi_extra=body_schema(EndIn)
+    "/mentorships/{mentorship_id}/end",
+    status_code=201,
+    response_model=Committed,
+    openapi_extra=body_schema(EndIn),
+    operation_id="endRelationship",
+    tags=["mentorships"],
 )
 def end(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.END_RELATIONSHIP))],
@@ -222,6 +245,8 @@ def end(
     status_code=201,
     response_model=Committed,
     openapi_extra=body_schema(DisclosureIn),
+    operation_id="recordDisclosure",
+    tags=["mentorships"],
 )
 def disclose(
     scope: Annotated[InMentorship, Depends(MentorshipScope(A.RECORD_DISCLOSURE))],

@@ -28,6 +28,8 @@ router = APIRouter(prefix="/v1")
     status_code=201,
     response_model=IdOut,
     openapi_extra=body_schema(ParticipantIn),
+    operation_id="registerParticipant",
+    tags=["participants"],
 )
 def register_participant(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(Action.REGISTER_PARTICIPANT))],
@@ -46,6 +48,8 @@ def register_participant(
     status_code=201,
     response_model=InvitationOut,
     openapi_extra=body_schema(Empty),
+    operation_id="inviteParticipant",
+    tags=["invitations"],
 )
 def invite(
     scope: Annotated[OfParticipant, Depends(ParticipantScope(Action.INVITE_PARTICIPANT))],
@@ -68,6 +72,8 @@ def invite(
     response_model=TokenOut,
     responses={404: {"description": "A used, expired or unknown code"}},
     openapi_extra=body_schema(RedemptionIn),
+    operation_id="redeemInvitation",
+    tags=["invitations"],
 )
 def redeem(
     body: Annotated[RedemptionIn, Depends(json_body(RedemptionIn))], service: Service, response: Response
@@ -85,6 +91,8 @@ def redeem(
     status_code=201,
     response_model=Committed,
     openapi_extra=body_schema(Empty),
+    operation_id="deactivateParticipant",
+    tags=["participants"],
 )
 def deactivate(
     scope: Annotated[OfParticipant, Depends(ParticipantScope(Action.DEACTIVATE_PARTICIPANT))],

@@ -23,6 +23,7 @@ from api.deps import (
     CurrentCaller,
     InProgramme,
     MentorshipReader,
+    ParticipantPath,
     ProgrammeScope,
     ReadsMentorship,
     Service,
@@ -75,14 +76,16 @@ class ParticipantReader:
 
     action: Action = A.READ_PARTICIPANT_HISTORY
 
-    def __call__(self, caller: CurrentCaller, service: Service, participant_id: str) -> UUID:
+    def __call__(self, caller: CurrentCaller, service: Service, participant_id: ParticipantPath) -> UUID:
         pid = parse_id(participant_id)
         if pid != caller.id:
             service.participants.scope(caller, pid, self.action)
         return pid
 
 
-@router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
+@router.get(
+    "/mentorships/{mentorship_id}", response_model=SummaryOut, operation_id="getMentorship", tags=["mentorships"]
+)
 async def get_summary(
     scope: Annotated[ReadsMentorship, Depends(MentorshipReader(A.READ_SUMMARY))],
     freshness: SummaryReads,
@@ -95,7 +98,12 @@ async def get_summary(
     return summary.summary(row, service.ports.clock())
 
 
-@router.get("/mentorships/{mentorship_id}/history", response_model=TimelineOut)
+@router.get(
+    "/mentorships/{mentorship_id}/history",
+    response_model=TimelineOut,
+    operation_id="getMentorshipHistory",
+    tags=["audit"],
+)
 async def get_mentorship_history(
     scope: Annotated[ReadsMentorship, Depends(MentorshipReader(A.READ_MENTORSHIP_HISTORY))], freshness: TimelineReads
 ) -> dict[str, Any]:
@@ -104,7 +112,9 @@ async def get_mentorship_history(
     return {"items": await run_in_threadpool(timeline.history, reads.view("timeline"), str(scope[1].id))}
 
 
-@router.get("/mentorships/{mentorship_id}/journal", response_model=JournalOut)
+@router.get(
+    "/mentorships/{mentorship_id}/journal", response_model=JournalOut, operation_id="getJournal", tags=["mentorships"]
+)
 def get_journal(
     scope: Annotated[ReadsMentorship, Depends(MentorshipReader(A.READ_JOURNAL))], service: Service
 ) -> dict[str, Any]:
@@ -115,7 +125,7 @@ def get_journal(
     return journal
 
 
-@router.get("/me/mentorships", response_model=SummaryPage)
+@router.get("/me/mentorships", response_model=SummaryPage, operation_id="listMyMentorships", tags=["mentorships"])
 async def my_mentorships(
     caller: Annotated[Caller, Depends(CallerMay(A.LIST_MY_MENTORSHIPS))],
     freshness: SummaryReads,
@@ -128,7 +138,12 @@ async def my_mentorships(
     return _summaries(rows, paging, service)
 
 
-@router.get("/programmes/{programme_id}/mentorships", response_model=SummaryPage)
+@router.get(
+    "/programmes/{programme_id}/mentorships",
+    response_model=SummaryPage,
+    operation_id="listProgrammeMentorships",
+    tags=["mentorships"],
+)
 async def programme_mentorships(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PROGRAMME_MENTORSHIPS))],
     freshness: SummaryReads,
@@ -151,7 +166,12 @@ def _summaries(rows: list[dict[str, Any]], paging: Page, service: MentoratServic
     }
 
 
-@router.get("/programmes/{programme_id}/participants", response_model=ParticipantPage)
+@router.get(
+    "/programmes/{programme_id}/participants",
+    response_model=ParticipantPage,
+    operation_id="listParticipants",
+    tags=["participants"],
+)
 async def programme_participants(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.LIST_PARTICIPANTS))],
     freshness: DirectoryReads,
@@ -177,7 +197,12 @@ def _participants(reads: ReadSide, scope: InProgramme, paging: Page, service: Me
     return {"items": items, "next_cursor": paging.cursor(rows, lambda row: row["position"])}
 
 
-@router.get("/participants/{participant_id}/history", response_model=TimelineOut)
+@router.get(
+    "/participants/{participant_id}/history",
+    response_model=TimelineOut,
+    operation_id="getParticipantHistory",
+    tags=["audit"],
+)
 async def participant_history(
     pid: Annotated[UUID, Depends(ParticipantReader())], freshness: TimelineReads
 ) -> dict[str, Any]:
@@ -186,7 +211,9 @@ async def participant_history(
     return {"items": await run_in_threadpool(timeline.history, reads.view("timeline"), str(pid))}
 
 
-@router.get("/programmes/{programme_id}/access-log", response_model=AccessLogPage)
+@router.get(
+    "/programmes/{programme_id}/access-log", response_model=AccessLogPage, operation_id="getAccessLog", tags=["audit"]
+)
 async def get_access_log(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_ACCESS_LOG))], freshness: AccessReads, paging: Paging
 ) -> dict[str, Any]:
@@ -198,7 +225,9 @@ async def get_access_log(
     return {"items": rows, "next_cursor": paging.cursor(rows, lambda row: row["position"])}
 
 
-@router.get("/programmes/{programme_id}/worklist", response_model=WorklistOut)
+@router.get(
+    "/programmes/{programme_id}/worklist", response_model=WorklistOut, operation_id="getWorklist", tags=["reports"]
+)
 async def get_worklist(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_WORKLIST))], freshness: SummaryReads, service: Service
 ) -> dict[str, Any]:
@@ -208,20 +237,69 @@ async def get_worklist(
     return {"items": items}
 
 
+REPORT_FROM = (
+    "The first day counted: a date (`2026-01-01`) or a time with an offset, counted as its date in the "
+    "programme's time zone. Absent: since the programme began."
+)
+REPORT_TO = (
+    "The day after the last one counted, and the day the statuses are taken at (same forms as `from`). Absent: now."
+)
+ReportFrom = Annotated[str | None, Query(alias="from", max_length=40, description=REPORT_FROM)]
+ReportTo = Annotated[str | None, Query(alias="to", max_length=40, description=REPORT_TO)]
+CSV_FORMAT = (
+    "`csv` answers the report as `text/csv`, as `GET /v1/programmes/{programme_id}/report.csv` does (kept for "
+    "contract v1: a generated client calls that operation, whose answer is CSV only)."
+)
+CSV = "text/csv; charset=utf-8"
+
+
 @router.get(
     "/programmes/{programme_id}/report",
     response_model=ReportOut,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    operation_id="getProgrammeReport",
+    tags=["reports"],
 )
 async def get_report(
     scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_REPORT))],
     freshness: ReportReads,
     service: Service,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    start: ReportFrom = None,
+    end: ReportTo = None,
+    format: Annotated[Literal["json", "csv"], Query(description=CSV_FORMAT)] = "json",
 ) -> Any:
-    """The programme report: event figures over [from, to), statuses as of `to`; JSON or CSV."""
+    """The programme report: event figures over [from, to), statuses as of `to`; JSON (or CSV with `format`)."""
+    figures = await _figures(scope, freshness, service, start, end)
+    return _csv(figures) if format == "csv" else figures
+
+
+@router.get(
+    "/programmes/{programme_id}/report.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "One `metric,value` row per figure.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+    operation_id="getProgrammeReportCsv",
+    tags=["reports"],
+)
+async def get_report_csv(
+    scope: Annotated[InProgramme, Depends(ProgrammeScope(A.READ_REPORT))],
+    freshness: ReportReads,
+    service: Service,
+    start: ReportFrom = None,
+    end: ReportTo = None,
+) -> Response:
+    """The programme report as CSV: the same figures, bounds, permissions and `?after` as the JSON report."""
+    return _csv(await _figures(scope, freshness, service, start, end))
+
+
+async def _figures(
+    scope: InProgramme, freshness: Freshness, service: MentoratService, start: str | None, end: str | None
+) -> dict[str, Any]:
+    """The report's figures over [from, to) once the read models are fresh enough."""
     given = _bound(start, "from"), _bound(end, "to")  # a malformed bound is refused before any wait
     reads = await freshness.wait()
     programme_id = str(scope[1])
@@ -229,22 +307,23 @@ async def get_report(
     low, high = _day(given[0], zone, "from"), _day(given[1], zone, "to")
     if low is not None and high is not None and high <= low:
         raise RequestInvalid([{"field": "to", "code": "before_from"}])
-    return await run_in_threadpool(_report, reads, programme_id, service.ports.clock(), (low, high), format)
+    return await run_in_threadpool(_report, reads, programme_id, service.ports.clock(), (low, high))
 
 
-def _report(
-    reads: ReadSide, programme_id: str, now: datetime, bounds: tuple[date | None, date | None], format: str
-) -> Any:
+def _report(reads: ReadSide, programme_id: str, now: datetime, bounds: tuple[date | None, date | None]) -> Any:
     low, high = bounds
     figures = programme_report.report(reads.view("report"), programme_id, now, low, high)
     figures["at_risk"] = worklist.at_risk(reads.view("summary"), programme_id, now)
-    if format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(("metric", "value"))
-        writer.writerows(programme_report.csv_rows(figures))
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
     return figures
+
+
+def _csv(figures: dict[str, Any]) -> Response:
+    """The figures as `metric,value` rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("metric", "value"))
+    writer.writerows(programme_report.csv_rows(figures))
+    return Response(out.getvalue(), media_type=CSV)
 
 
 def _bound(value: str | None, field: str) -> date | None:

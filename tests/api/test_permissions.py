@@ -244,6 +244,8 @@ TABLE: tuple[Row, ...] = (
         (403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
     Row(GET, P + "/report", the_base, None,
         (403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
+    Row(GET, P + "/report.csv", the_base, None,
+        (403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
     Row(GET, P + "/participants", the_base, None,
         (403, 403, 200, 403, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
     Row(GET, P + "/worklist", the_base, None,
@@ -392,8 +394,9 @@ def check_cell(w: World, row: Row, caller: str, expected: int) -> list[str]:
 
 
 def success_failures(w: World, row: Row, response: httpx.Response, before: int) -> list[str]:
-    """What is wrong with a 2xx: a JSON body, and for a command its version, position and ETag."""
-    if response.headers.get("content-type", "").split(";")[0] != "application/json":
+    """What is wrong with a 2xx: a JSON body (CSV for `.csv`), and for a command its version, position and ETag."""
+    media = "text/csv" if row.path.endswith(".csv") else "application/json"
+    if response.headers.get("content-type", "").split(";")[0] != media:
         return [f"content type {response.headers.get('content-type')!r}"]
     if row.method == GET:
         return []

@@ -70,6 +70,7 @@ ROUTES: dict[str, Get] = {
     M + "/journal": Get(waits=False),
     P + "/mentorships": Get(paged=True),
     P + "/report": Get(),
+    P + "/report.csv": Get(),  # the same report as CSV: the same bounds, `?after` and permissions
     P + "/participants": Get(paged=True),
     P + "/worklist": Get(),
     P + "/access-log": Get(paged=True),
@@ -508,6 +509,9 @@ def test_report_bounds_and_format(app_client: TestClient, world: World) -> None:
     for query, field, echo in REPORT_REFUSED:
         response = app_client.get(f"{report}?{query}&{at}", headers=world.coordinator)
         failures += [f"{query}: {p}" for p in problem_failures(response, 422, [field], echo)]
+        if not query.startswith("format="):  # the CSV operation takes the same bounds
+            response = app_client.get(f"{report}.csv?{query}&{at}", headers=world.coordinator)
+            failures += [f".csv?{query}: {p}" for p in problem_failures(response, 422, [field], echo)]
     # Scope and role come before the bounds.
     bad = f"from=2026-01-15T10:00:00&to={ECHO}&format={ECHO}&{at}"
     order: list[tuple[str | None, int]] = [("other_coordinator", 404), ("mentor", 403), (None, 401), ("auditor", 422)]
@@ -563,6 +567,10 @@ def test_report_as_csv(app_client: TestClient, world: World) -> None:
     assert values["mentorships_awaiting_signatures"] == "1"
     assert values["early_end_reasons.other"] == "0"
     assert values["early_end_rate"] == ""  # null: nothing ended
+    # The CSV operation answers what `?format=csv` answers, for the same bounds
+    for query in ("", "from=2026-01-01&to=2026-02-01", "from=2026-01-01T00:00:00Z"):
+        same = csv_rows(app_client.get(f"{report}?format=csv&{query}", headers=world.auditor))
+        assert csv_rows(app_client.get(f"{report}.csv?{query}", headers=world.auditor)) == same, query
 
 
 # 5. Without projections: 503 until the read side catches up ------------------------------------------------------
