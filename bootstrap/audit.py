@@ -42,7 +42,7 @@ from infrastructure.audit.findings import Finding
 from infrastructure.audit.sealing import unchained
 from infrastructure.audit.signing_key import KEY_FILE, MissingKey, generate, read_signing_key
 from infrastructure.audit.store import AuditStore, audit_store
-from infrastructure.audit.verify import Verification
+from infrastructure.audit.verify import Progress, Verification
 from infrastructure.postgres import ensure_schema, probe, startup_lock
 
 log = logging.getLogger("mentorat.audit")
@@ -104,16 +104,19 @@ def warn_unchained(store: AuditStore) -> int:
     return 0 if found is None else found.count
 
 
-def seal_store(settings: Settings) -> CommandResult | None:
+def seal_store(settings: Settings, progress: Progress | None = None) -> CommandResult | None:
     """The operator's sealing: chain the events stored without a link and record it (None: nothing to seal).
 
-    The history is verified first, going past the unchained events: any other finding raises `NotIntact`.
+    The history is verified first, going past the unchained events (`progress` hears the positions that pass
+    reaches): any other finding raises `NotIntact`.
     """
     service = build_service(settings, with_keys=False)  # the sealing event holds no confidential field
     try:
         store = audit_store(service.store.recorder)
         with store.reading() as cursor:
-            report = Verification(cursor, store.dialect, None, datetime.now(UTC), 20_000, skip_unchained=True).run()
+            report = Verification(
+                cursor, store.dialect, None, datetime.now(UTC), 20_000, skip_unchained=True, progress=progress
+            ).run()
             found = unchained(cursor, store.dialect)
         if report.failure is not None:
             raise NotIntact(report.failure)
@@ -124,7 +127,7 @@ def seal_store(settings: Settings) -> CommandResult | None:
 
 def tick(store: AuditStore, settings: Settings, started: datetime, now: datetime) -> None:
     """Write a checkpoint if one is due (continuing from the newest signed one in the checkpoint directory)."""
-    if settings.checkpoint_minutes <= 0:
+    if settings.checkpoint_minutes <= 0 or settings.checkpoint_directory is None:  # off (PostgreSQL: no directory)
         return
     last = last_checkpoint_at(store)  # the table only times the writer: a row dated in the future is ignored
     due = (last if last is not None and last <= now else started) + timedelta(minutes=settings.checkpoint_minutes)

@@ -20,6 +20,8 @@ from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import ConfigurationError, DatabaseUnreachable, StoreUnavailable, check_store
 from cli.audit import audit
+from cli.ids import with_id
+from cli.progress import progress
 from domain.errors import DomainError
 
 app = typer.Typer(help="Mentorat: mentoring programmes, event-sourced.", no_args_is_help=True)
@@ -34,20 +36,27 @@ app.add_typer(projections, name="projections")
 app.add_typer(audit, name="audit")
 
 
-def fail(error: DomainError) -> None:
-    """Report a refused command on stderr by its slug, and exit 1."""
-    typer.echo(f"error: {error.slug}", err=True)
+def fail(error: DomainError, looked_for: str | None = None) -> None:
+    """Report a refused command on stderr, and exit 1: an unknown id by its kind (`no participant with id …`),
+    anything else by its slug."""
+    if isinstance(error, NotFound) and looked_for is not None:
+        typer.echo(f"error: no {looked_for}", err=True)
+    else:
+        typer.echo(f"error: {error.slug}", err=True)
     raise typer.Exit(1)
 
 
 @contextmanager
-def operator_service() -> Iterator[MentoratService]:
-    """The write side with keys, for one operator command; a refused command is its slug on stderr, exit 1."""
+def operator_service(looked_for: str | None = None) -> Iterator[MentoratService]:
+    """The write side with keys, for one operator command; a refused command is one line on stderr, exit 1.
+
+    `looked_for` names the id the command takes (`with_id("participant", …)`), for a not-found line.
+    """
     service = build_service(Settings())
     try:
         yield service
     except DomainError as error:
-        fail(error)
+        fail(error, looked_for)
     finally:
         service.close()
 
@@ -79,7 +88,7 @@ def register(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Register anyone in a programme (the only way to register an auditor); invite them next."""
-    with operator_service() as service:
+    with operator_service(with_id("programme", programme_id)) as service:
         result = service.participants.register_as_operator(_uuid(programme_id), role, name, email, language)
     participant_id = result.data["participant_id"]
     typer.echo(json.dumps({"participant_id": participant_id}) if as_json else participant_id)
@@ -91,16 +100,30 @@ def invite(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Issue a new one-time invitation code for a participant who lost access."""
-    with operator_service() as service:
+    with operator_service(with_id("participant", participant_id)) as service:
         result = service.participants.invite_as_operator(_uuid(participant_id))
     typer.echo(json.dumps({"code": result.data["code"]}) if as_json else result.data["code"])
 
 
 @participant.command("erase")
-def erase(participant_id: Annotated[str, typer.Argument(help="The participant's id.")]) -> None:
-    """Erase a person: record the erasure, then destroy their data key (their name and texts become unreadable)."""
-    with operator_service() as service:
-        result = service.participants.erase(_uuid(participant_id))
+def erase(
+    participant_id: Annotated[str, typer.Argument(help="The participant's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Erase without asking (required without a terminal).")] = False,
+) -> None:
+    """Erase a person: record the erasure, then destroy their data key (their name and texts become unreadable).
+
+    Irreversible: on a terminal it asks first, naming the id; without one it needs --yes (else exit 2).
+    """
+    if not yes and not sys.stdin.isatty():
+        typer.echo("error: erasure cannot be undone: confirm with --yes (no terminal to ask on)", err=True)
+        raise typer.Exit(2)
+    with operator_service(with_id("participant", participant_id)) as service:
+        person = _uuid(participant_id)
+        service.participants.get(person)  # an unknown id is said before anything is asked
+        if not yes and not typer.confirm(f"Erase participant {person}? This cannot be undone."):
+            typer.echo("not erased", err=True)
+            raise typer.Exit(2)
+        result = service.participants.erase(person)
     typer.echo("already erased; data key destroyed" if result.data.get("already_erased") else "erased")
 
 
@@ -244,7 +267,9 @@ def rebuild(name: Annotated[str | None, typer.Argument(help="One read model (def
     service = build_service(settings, with_keys=False)  # projections never need keys
     read_side = ReadSide(service.store, settings)
     try:
-        for model, position in read_side.rebuild([name] if name else NAMES).items():
+        with progress("rebuild", "position") as report:
+            rebuilt = read_side.rebuild([name] if name else NAMES, report)
+        for model, position in rebuilt.items():
             typer.echo(f"{model}: rebuilt through position {position}")
     except ProjectionError as error:
         typer.echo(f"error: {error}", err=True)

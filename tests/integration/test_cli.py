@@ -67,7 +67,7 @@ def test_erase_records_the_erasure_and_the_person_loses_access(
         runner.invoke(app, ["programme", "create", "--name", "P", "--coordinator-name", "C", "--json"]).stdout
     )
     # When the operator erases the coordinator
-    result = runner.invoke(app, ["participant", "erase", created["coordinator_id"]])
+    result = runner.invoke(app, ["participant", "erase", created["coordinator_id"], "--yes"])
     assert result.exit_code == 0, result.output
     service = build_service(settings)
     try:
@@ -78,7 +78,7 @@ def test_erase_records_the_erasure_and_the_person_loses_access(
             service.participants.authenticate(created["coordinator_token"])
         # And erasing twice records nothing more and says so
         position = service.store.position()
-        again = runner.invoke(app, ["participant", "erase", created["coordinator_id"]])
+        again = runner.invoke(app, ["participant", "erase", created["coordinator_id"], "--yes"])
         assert (again.exit_code, again.output.strip()) == (0, "already erased; data key destroyed")
         assert service.store.position() == position
     finally:
