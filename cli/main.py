@@ -15,6 +15,7 @@ import typer
 
 from application.errors import NotFound
 from application.service import MentoratService
+from bootstrap.describe import checkpoints_off, projector_duties, serve_duties, startup_line
 from bootstrap.logs import configure_logging
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
@@ -191,6 +192,7 @@ def serve(
     if workers > 1 and not settings.uses_postgres:
         raise ConfigurationError(WORKERS_NEED_POSTGRES)
     check_store(settings)  # an unreachable database is one line and exit 2, before the server starts
+    announce(settings, startup_line(settings, "serve", serve_duties(settings, workers)), audits=settings.projections)
     configure_logging(settings)
     if workers > 1:
         raise typer.Exit(serve_workers(workers, host, port, settings.log_level))
@@ -212,7 +214,8 @@ def projector() -> None:
     service = build_service(settings, with_keys=False)  # projections never need keys
     read_side = ReadSide(service.store, settings)
     background = Background(read_side, settings)
-    with mail_delivery(settings):
+    with mail_delivery(settings) as delivers:
+        announce(settings, startup_line(settings, "projector", projector_duties(settings, delivers)), audits=True)
         try:
             background.start()
             status = background.run_until_stopped()
@@ -223,9 +226,19 @@ def projector() -> None:
     raise typer.Exit(status)
 
 
+def announce(settings: Settings, line: str, *, audits: bool) -> None:
+    """Print the start-up line on stderr and, in a process running the audit duties, whether checkpoints are off."""
+    typer.echo(line, err=True)
+    if audits and (off := checkpoints_off(settings)):
+        typer.echo(off, err=True)
+
+
 @contextmanager
-def mail_delivery(settings: Settings) -> Iterator[None]:
-    """The outbox's delivery worker beside the projectors, over a store with keys (it opens each message)."""
+def mail_delivery(settings: Settings) -> Iterator[bool]:
+    """The outbox's delivery worker beside the projectors, over a store with keys (it opens each message).
+
+    Yields whether this process delivers.
+    """
     import logging
 
     from bootstrap.mail import build_delivery
@@ -234,12 +247,12 @@ def mail_delivery(settings: Settings) -> Iterator[None]:
         keyed = build_service(settings)
     except ConfigurationError as error:  # no master key here: the API's own worker delivers
         logging.getLogger("mentorat.outbox").warning("no mail delivery in this process: %s", error)
-        yield
+        yield False
         return
     delivery = build_delivery(keyed.store, settings)
     delivery.start()
     try:
-        yield
+        yield True
     finally:
         delivery.stop()
         keyed.close()
