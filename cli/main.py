@@ -294,14 +294,33 @@ def rebuild(name: Annotated[str | None, typer.Argument(help="One read model (def
 
 @app.command()
 def demo(
-    directory: Annotated[Path | None, typer.Option(help="A fresh directory (default: a new temporary one).")] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            "--directory",
+            help="Keep the demo's store in this fresh directory, and print a coordinator token to explore it "
+            "through the API (default: a temporary store, removed at the end).",
+        ),
+    ] = None,
 ) -> None:
     """Run a realistic programme on a fresh embedded store and print what happened."""
+    import io
+    import shutil
+
     from demo.run import run_demo
 
-    target = directory or Path(tempfile.mkdtemp(prefix="mentorat-demo-"))
-    typer.echo(f"demo store: {target}", err=True)
-    raise typer.Exit(run_demo(target, sys.stdout))
+    target = keep or Path(tempfile.mkdtemp(prefix="mentorat-demo-"))
+    typer.echo(f"demo store: {target}" + ("" if keep else " (removed at the end)"), err=True)
+    said = io.StringIO()  # printed once the progress bar is gone
+    try:
+        with progress("demo", "simulated day") as report:
+            status = run_demo(target, said, progress=report, explorable=keep is not None)
+    finally:
+        if keep is None:
+            shutil.rmtree(target, ignore_errors=True)
+    typer.echo(said.getvalue(), nl=False)
+    raise typer.Exit(status)
 
 
 def _uuid(value: str) -> UUID:
