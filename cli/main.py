@@ -215,9 +215,9 @@ def projector() -> None:
     read_side = ReadSide(service.store, settings)
     background = Background(read_side, settings)
     with mail_delivery(settings) as delivers:
-        announce(settings, startup_line(settings, "projector", projector_duties(settings, delivers)), audits=True)
         try:
             background.start()
+            announce(settings, startup_line(settings, "projector", projector_duties(settings, delivers)), audits=True)
             status = background.run_until_stopped()
         finally:
             background.stop()

@@ -48,11 +48,29 @@ def test_programme_create_and_invite_print_one_json_object(settings: Settings, m
         service.close()
 
 
-def test_invite_of_an_unknown_participant_fails_by_slug(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+UNKNOWN = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("command", "line"),
+    [
+        (["participant", "invite", UNKNOWN, "--json"], f"error: no participant with id {UNKNOWN}"),
+        (["participant", "erase", UNKNOWN, "--yes"], f"error: no participant with id {UNKNOWN}"),
+        (["participant", "invite", "nope"], "error: no participant with id 'nope'"),
+        (
+            ["participant", "register", "--programme", UNKNOWN, "--role", "mentor", "--name", "N", "--email", "e@x"],
+            f"error: no programme with id {UNKNOWN}",
+        ),
+        (["audit", "export", "--mentorship", UNKNOWN], f"error: no mentorship with id {UNKNOWN}"),
+        (["audit", "export", "--mentorship", "12"], "error: no mentorship with id '12'"),
+    ],
+)
+def test_an_unknown_id_is_named_by_its_kind_in_one_line(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, command: list[str], line: str
+) -> None:
     settings_env(settings, monkeypatch)
-    result = CliRunner().invoke(app, ["participant", "invite", "00000000-0000-0000-0000-000000000000", "--json"])
-    assert result.exit_code == 1
-    assert "not-found" in result.output
+    result = CliRunner().invoke(app, command)
+    assert (result.exit_code, result.stderr, result.stdout) == (1, line + "\n", "")
 
 
 def test_erase_records_the_erasure_and_the_person_loses_access(
