@@ -7,7 +7,8 @@ line with their number, never their content; the process keeps serving so that t
 (`mentorat audit seal --yes`, recorded as an event).
 
 Once `MENTORAT_CHECKPOINT_MINUTES` have passed since the last recorded checkpoint (or since this process
-started, on a store that has none), the duty writes a signed checkpoint to the checkpoint directory,
+started, on a store that has none), the duty writes a signed checkpoint to the store's checkpoint directory
+(`Settings.checkpoint_directory`: on PostgreSQL only with `MENTORAT_CHECKPOINT_DIR`, else none is written),
 continuing from the newest signed one there. A failure is logged by its type and retried at the next
 tick; nothing here can stop the projectors. A refused checkpoint (the chain no longer matches the newest
 signed one, or does not verify) is logged by its type and position only, and refused again (and logged)

@@ -3,8 +3,9 @@
 Exit status: 0 the history verified (sealed ranges are reported, not failed); 1 it did not (an event without its
 chain link included, whatever its age), or the mentorship is unknown, or a checkpoint was refused (the chain no
 longer matches the newest signed checkpoint, or does not verify), or sealing found the history altered; 2 a usage
-or key problem (a signing key others can read, `seal` without `--yes` and no terminal); 3 a checkpoint file is
-malformed or its signature does not verify with the public key.
+or key problem (a signing key others can read, `seal` without `--yes` and no terminal, `checkpoint` on PostgreSQL
+without `MENTORAT_CHECKPOINT_DIR` or `--out`); 3 a checkpoint file is malformed or its signature does not verify
+with the public key. Long passes show their progress on stderr (`cli/progress.py`).
 """
 
 from __future__ import annotations
