@@ -36,15 +36,21 @@ class DemoRun:
     directory: Path
     code: int
     output: str
+    progress: list[tuple[int, int]]
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """The demo, run once for this module in a fresh directory, kept (`--keep`: it ends with a token)."""
     directory = tmp_path_factory.mktemp("demo")
-    out = io.StringIO()
-    code = run_demo(directory, out, explorable=True)
-    return DemoRun(directory, code, out.getvalue())
+    out, reported = io.StringIO(), list[tuple[int, int]]()
+    code = run_demo(directory, out, explorable=True, progress=lambda done, total: reported.append((done, total)))
+    return DemoRun(directory, code, out.getvalue(), reported)
+
+
+def test_the_demo_reports_its_progress_in_simulated_days(demo_run: DemoRun) -> None:
+    days = [done for done, _ in demo_run.progress]
+    assert days == sorted(days) and len(days) > 100 and {total for _, total in demo_run.progress} == {days[-1]}
 
 
 EXPLORE = "\nExplore it through the API"

@@ -66,19 +66,20 @@ def erased(settings: Settings, participant_id: str) -> bool:
         service.close()
 
 
-def on_terminal(settings: Settings, args: list[str], answer: str) -> tuple[str, int]:
-    """`mentorat <args>` on a pseudo-terminal: wait for the y/N prompt, answer it; all it printed, and its status."""
+def on_terminal(settings: Settings, args: list[str], answer: str | None = None) -> tuple[str, int]:
+    """`mentorat <args>` on a pseudo-terminal, answering its y/N prompt if given: all it printed, and its status."""
     controller, terminal = os.openpty()
     env = process_env(settings, "operator-cli-tty")
     process = subprocess.Popen([MENTORAT, *args], env=env, stdin=terminal, stdout=terminal, stderr=terminal)
     os.close(terminal)
     seen, deadline = b"", time.monotonic() + 120
     try:
-        while b"[y/N]" not in seen:
+        while answer is not None and b"[y/N]" not in seen:
             assert time.monotonic() < deadline and process.poll() is None, seen.decode()
             if select.select([controller], [], [], 0.2)[0]:
                 seen += os.read(controller, 4096)
-        os.write(controller, answer.encode() + b"\n")
+        if answer is not None:
+            os.write(controller, answer.encode() + b"\n")
         while True:
             try:
                 chunk = os.read(controller, 4096)
@@ -178,6 +179,13 @@ def test_without_a_terminal_progress_is_a_few_plain_lines(embedded: Settings) ->
     verified = run(embedded, "audit", "verify")
     assert verified.returncode == 0 and verified.stdout.startswith("intact: 35 events")
     assert plain_lines(verified.stderr, "verify")[-1] == "verify: 100% (position 35 of 35)"
+
+
+def test_on_a_terminal_progress_is_a_bar(embedded: Settings) -> None:
+    coordinator_of_a_new_programme(embedded, programmes=2)
+    drawn, status = on_terminal(embedded, ["projections", "rebuild"])
+    assert status == 0 and "rebuilt through position 14" in drawn
+    assert "\x1b[" in drawn and "\u2501" in drawn and "rebuild: 100%" not in drawn  # rich's bar, not the lines
 
 
 def test_checkpoints_go_to_the_data_directory_on_the_embedded_store(embedded: Settings) -> None:
