@@ -105,23 +105,25 @@ def warn_unchained(store: AuditStore) -> int:
     return 0 if found is None else found.count
 
 
-def seal_store(settings: Settings, progress: Progress | None = None) -> CommandResult | None:
+def seal_store(
+    settings: Settings, verifying: Progress | None = None, chaining: Progress | None = None
+) -> CommandResult | None:
     """The operator's sealing: chain the events stored without a link and record it (None: nothing to seal).
 
-    The history is verified first, going past the unchained events (`progress` hears the positions that pass
-    reaches): any other finding raises `NotIntact`.
+    The history is verified first, going past the unchained events: any other finding raises `NotIntact`.
+    `verifying` and `chaining` hear the positions each pass reaches.
     """
     service = build_service(settings, with_keys=False)  # the sealing event holds no confidential field
     try:
         store = audit_store(service.store.recorder)
         with store.reading() as cursor:
             report = Verification(
-                cursor, store.dialect, None, datetime.now(UTC), 20_000, skip_unchained=True, progress=progress
+                cursor, store.dialect, None, datetime.now(UTC), 20_000, skip_unchained=True, progress=verifying
             ).run()
             found = unchained(cursor, store.dialect)
         if report.failure is not None:
             raise NotIntact(report.failure)
-        return None if found is None else HistorySealing(service.store, service.ports).seal(found)
+        return None if found is None else HistorySealing(service.store, service.ports).seal(found, chaining)
     finally:
         service.close()
 

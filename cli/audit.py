@@ -22,7 +22,7 @@ import typer
 from bootstrap.audit import NotIntact, opened, seal_store, signing_key
 from bootstrap.settings import NoCheckpointDirectory, Settings
 from cli.ids import with_id
-from cli.progress import progress
+from cli.progress import phases, progress
 from infrastructure.audit.checkpoint_format import BadCheckpoint, CheckpointRefused, checkpoint_file
 from infrastructure.audit.checkpoint_reader import read_checkpoints
 from infrastructure.audit.checkpoint_writer import write_checkpoint
@@ -157,8 +157,8 @@ def seal_command(
         if not typer.confirm("Chain every stored event that has no chain link, as the operator?"):
             raise typer.Exit(2)
     try:
-        with progress("seal: verifying first", "position") as reached:
-            result = seal_store(Settings(), reached)
+        with phases("position") as phase:
+            result = seal_store(Settings(), phase("seal: verifying"), phase("seal: chaining"))
     except NotIntact as error:
         typer.echo(f"error: nothing sealed, the history does not verify: {say(error.finding)}", err=True)
         raise typer.Exit(1) from None

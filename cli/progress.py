@@ -29,24 +29,28 @@ def progress(label: str, unit: str) -> Iterator[Report]:
 
     `unit` names what is counted, in the singular (`position`, `day`).
     """
-    if on_terminal():
-        with _bar(label, unit) as report:
-            yield report
-        return
-    yield PlainLines(label, unit)
+    with phases(unit) as phase:
+        yield phase(label)
 
 
 @contextmanager
-def _bar(label: str, unit: str) -> Iterator[Report]:
-    """rich's progress bar on stderr; it disappears when the work ends (the command prints its own summary)."""
+def phases(unit: str) -> Iterator[Callable[[str], Report]]:
+    """A callback per phase of one command (`phase("seal: chaining")`), each with its bar or its lines."""
+    if not on_terminal():
+        yield lambda label: PlainLines(label, unit)
+        return
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn(unit), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
 
-        def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=max(total, done))
+        def phase(label: str) -> Report:
+            task = bar.add_task(label, total=None)
 
-        yield report
+            def report(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=max(total, done))
+
+            return report
+
+        yield phase  # the bars disappear when the work ends (the command prints its own summary)
 
 
 class PlainLines:
