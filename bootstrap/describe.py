@@ -49,13 +49,15 @@ def checkpoints_off(settings: Settings) -> str | None:
         return "periodic checkpoints are off (MENTORAT_CHECKPOINT_MINUTES=0)"
     if settings.checkpoint_directory is None:
         return "periodic checkpoints are off: set MENTORAT_CHECKPOINT_DIR to a directory of this store's own"
+    if settings.uses_postgres and settings.audit_key_file is None:  # every process must sign with the same key
+        return "periodic checkpoints are off: set MENTORAT_AUDIT_KEY_FILE to the signing key (a PEM file)"
     return None
 
 
 def audit_duties_named(settings: Settings) -> str:
     """The audit duties, with where and how often they checkpoint."""
     directory = settings.checkpoint_directory
-    if settings.checkpoint_minutes <= 0 or directory is None:
+    if directory is None or checkpoints_off(settings) is not None:
         return "audit duties (no periodic checkpoints)"
     return f"audit duties (checkpoints to {directory.resolve()} every {settings.checkpoint_minutes:g} min)"
 
