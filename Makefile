@@ -4,13 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint fuzz demo serve bench clean
+# Every runtime and dev dependency, pinned with hashes, for Python 3.11 on Linux x86-64 (`make lock` writes it).
+LOCK := requirements.lock
+LOCK_TOOLS := .venv-lock
+UV_VERSION := 0.13.8
+LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-$(STAMP): pyproject.toml
+.PHONY: test lint fuzz demo serve bench clean lock lock-upgrade
+
+# Installs exactly the lock (pip refuses any file whose hash differs), then the project itself without
+# resolving anything; `pip check` then fails if pyproject.toml asks for something the lock lacks (run `make lock`).
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+# Re-resolve the lock from pyproject.toml: versions already locked are kept where they still fit, new
+# dependencies are added, dropped ones removed. `make lock-upgrade` moves everything to the newest versions.
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes $(LOCK_TARGET) \
+		--custom-compile-command "make lock" --quiet $(LOCK_FLAGS) -o $(LOCK)
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LOCK_TOOLS) var .mypy_cache .ruff_cache .pytest_cache

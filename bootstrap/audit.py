@@ -7,7 +7,8 @@ line with their number, never their content; the process keeps serving so that t
 (`mentorat audit seal --yes`, recorded as an event).
 
 Once `MENTORAT_CHECKPOINT_MINUTES` have passed since the last recorded checkpoint (or since this process
-started, on a store that has none), the duty writes a signed checkpoint to the checkpoint directory,
+started, on a store that has none), the duty writes a signed checkpoint to the store's checkpoint directory
+(`Settings.checkpoint_directory`: on PostgreSQL only with `MENTORAT_CHECKPOINT_DIR`, else none is written),
 continuing from the newest signed one there. A failure is logged by its type and retried at the next
 tick; nothing here can stop the projectors. A refused checkpoint (the chain no longer matches the newest
 signed one, or does not verify) is logged by its type and position only, and refused again (and logged)
@@ -42,7 +43,7 @@ from infrastructure.audit.findings import Finding
 from infrastructure.audit.sealing import unchained
 from infrastructure.audit.signing_key import KEY_FILE, MissingKey, generate, read_signing_key
 from infrastructure.audit.store import AuditStore, audit_store
-from infrastructure.audit.verify import Verification
+from infrastructure.audit.verify import Progress, Verification
 from infrastructure.postgres import ensure_schema, probe, startup_lock
 
 log = logging.getLogger("mentorat.audit")
@@ -104,27 +105,32 @@ def warn_unchained(store: AuditStore) -> int:
     return 0 if found is None else found.count
 
 
-def seal_store(settings: Settings) -> CommandResult | None:
+def seal_store(
+    settings: Settings, verifying: Progress | None = None, chaining: Progress | None = None
+) -> CommandResult | None:
     """The operator's sealing: chain the events stored without a link and record it (None: nothing to seal).
 
     The history is verified first, going past the unchained events: any other finding raises `NotIntact`.
+    `verifying` and `chaining` hear the positions each pass reaches.
     """
     service = build_service(settings, with_keys=False)  # the sealing event holds no confidential field
     try:
         store = audit_store(service.store.recorder)
         with store.reading() as cursor:
-            report = Verification(cursor, store.dialect, None, datetime.now(UTC), 20_000, skip_unchained=True).run()
+            report = Verification(
+                cursor, store.dialect, None, datetime.now(UTC), 20_000, skip_unchained=True, progress=verifying
+            ).run()
             found = unchained(cursor, store.dialect)
         if report.failure is not None:
             raise NotIntact(report.failure)
-        return None if found is None else HistorySealing(service.store, service.ports).seal(found)
+        return None if found is None else HistorySealing(service.store, service.ports).seal(found, chaining)
     finally:
         service.close()
 
 
 def tick(store: AuditStore, settings: Settings, started: datetime, now: datetime) -> None:
     """Write a checkpoint if one is due (continuing from the newest signed one in the checkpoint directory)."""
-    if settings.checkpoint_minutes <= 0:
+    if settings.checkpoint_minutes <= 0 or settings.checkpoint_directory is None:  # off (PostgreSQL: no directory)
         return
     last = last_checkpoint_at(store)  # the table only times the writer: a row dated in the future is ignored
     due = (last if last is not None and last <= now else started) + timedelta(minutes=settings.checkpoint_minutes)

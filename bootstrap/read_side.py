@@ -229,13 +229,18 @@ class ReadSide:
         positions = self.shared.catch_up(names).raise_first()
         return analyzed(self.views, before, {name: positions[name] for name in names})
 
-    def rebuild(self, names: Iterable[str] = NAMES) -> dict[str, int]:
-        """Drop read models and replay the whole history into them, in one shared pass."""
+    def rebuild(
+        self, names: Iterable[str] = NAMES, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, int]:
+        """Drop read models and replay the whole history into them, in one shared pass.
+
+        `progress` hears (position reached, last position) after each batch: counts only, never content.
+        """
         names = list(names)
         for name in names:
             self.views[name].drop()
             self.views[name].create()
-        positions = self.shared.catch_up(names).raise_first()
+        positions = self.shared.catch_up(names, progress=progress).raise_first()
         return analyzed(self.views, {}, {name: positions[name] for name in names})
 
     def connect_args(self) -> dict[str, Any]:

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = Field(default=1000, ge=0, le=1_000_000)  # aggregates a process keeps; 0: none
     key_cache_seconds: float = Field(default=60.0, ge=0, le=3600)  # how long a process keeps a data key in memory
     audit_key_file: Path | None = None  # checkpoints' Ed25519 key (PEM); on SQLite generated into data_dir if unset
-    checkpoint_dir: Path | None = None  # where signed checkpoints are written; default: <data_dir>/checkpoints
+    checkpoint_dir: Path | None = None  # where signed checkpoints go; SQLite default <data_dir>/checkpoints; PG: none
     checkpoint_minutes: float = Field(default=60.0, ge=0, le=7 * 24 * 60)  # periodic checkpoints; 0 turns them off
 
     docs: bool = True  # /docs and /redoc (served offline); MENTORAT_DOCS=false turns them off
@@ -60,6 +60,29 @@ class Settings(BaseSettings):
         return (self.data_dir.resolve() / "outbox").as_uri()
 
     @property
+    def checkpoint_directory(self) -> Path | None:
+        """The store's own checkpoint directory: the setting, the embedded store's `<data_dir>/checkpoints`, or None.
+
+        A PostgreSQL store has no default: its checkpoints must not land beside an embedded store's (in the data
+        directory), where verifying the folder would mix two histories.
+        """
+        if self.checkpoint_dir is not None:
+            return self.checkpoint_dir
+        return None if self.uses_postgres else self.data_dir / "checkpoints"
+
+    @property
     def checkpoints_path(self) -> Path:
-        """The directory periodic and command-line checkpoints are written to."""
-        return self.checkpoint_dir or self.data_dir / "checkpoints"
+        """The checkpoint directory; `NoCheckpointDirectory` on PostgreSQL without `MENTORAT_CHECKPOINT_DIR`."""
+        directory = self.checkpoint_directory
+        if directory is None:
+            raise NoCheckpointDirectory
+        return directory
+
+
+class NoCheckpointDirectory(ValueError):
+    """PostgreSQL without `MENTORAT_CHECKPOINT_DIR`: no directory of the store's own for checkpoints."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no checkpoint directory: set MENTORAT_CHECKPOINT_DIR (PostgreSQL has no default), or give --out"
+        )

@@ -3,8 +3,9 @@
 Exit status: 0 the history verified (sealed ranges are reported, not failed); 1 it did not (an event without its
 chain link included, whatever its age), or the mentorship is unknown, or a checkpoint was refused (the chain no
 longer matches the newest signed checkpoint, or does not verify), or sealing found the history altered; 2 a usage
-or key problem (a signing key others can read, `seal` without `--yes` and no terminal); 3 a checkpoint file is
-malformed or its signature does not verify with the public key.
+or key problem (a signing key others can read, `seal` without `--yes` and no terminal, `checkpoint` on PostgreSQL
+without `MENTORAT_CHECKPOINT_DIR` or `--out`); 3 a checkpoint file is malformed or its signature does not verify
+with the public key. Long passes show their progress on stderr (`cli/progress.py`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from uuid import UUID
 import typer
 
 from bootstrap.audit import NotIntact, opened, seal_store, signing_key
-from bootstrap.settings import Settings
+from bootstrap.settings import NoCheckpointDirectory, Settings
+from cli.ids import with_id
+from cli.progress import phases, progress
 from infrastructure.audit.checkpoint_format import BadCheckpoint, CheckpointRefused, checkpoint_file
 from infrastructure.audit.checkpoint_reader import read_checkpoints
 from infrastructure.audit.checkpoint_writer import write_checkpoint
@@ -82,7 +85,8 @@ def verify_command(
         if not store.has_chain():
             typer.echo("error: this store has no chain yet: run `mentorat audit seal --yes`", err=True)
             raise typer.Exit(1)
-        report = verify(store, index, datetime.now(UTC))
+        with progress("verify", "position") as reached:
+            report = verify(store, index, datetime.now(UTC), progress=reached)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
     else:
@@ -104,15 +108,23 @@ def checkpoint_command(
 ) -> None:
     """Write a signed checkpoint continuing the newest signed one (in the checkpoint directory or --out's)."""
     settings, now = Settings(), datetime.now(UTC)
+    directory = settings.checkpoint_directory
+    if out is None and directory is None:
+        typer.echo(f"error: {NoCheckpointDirectory()}", err=True)
+        raise typer.Exit(2)
     try:
         key = signing_key(settings)
     except MissingKey as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
+    target = out or checkpoint_file(settings.checkpoints_path, now)
     with opened(settings, start=True) as store:
         try:
-            target = out or checkpoint_file(settings.checkpoints_path, now)
-            written = write_checkpoint(store, key, target, now, full=full, directories=[settings.checkpoints_path])
+            with progress("checkpoint", "position") as reached:
+                written = write_checkpoint(
+                    store, key, target, now, full=full, directories=[] if directory is None else [directory],
+                    progress=reached,
+                )
         except FileExistsError:
             typer.echo("error: the output file exists (checkpoints are never overwritten)", err=True)
             raise typer.Exit(2) from None
@@ -145,7 +157,8 @@ def seal_command(
         if not typer.confirm("Chain every stored event that has no chain link, as the operator?"):
             raise typer.Exit(2)
     try:
-        result = seal_store(Settings())
+        with phases("position") as phase:
+            result = seal_store(Settings(), phase("seal: verifying"), phase("seal: chaining"))
     except NotIntact as error:
         typer.echo(f"error: nothing sealed, the history does not verify: {say(error.finding)}", err=True)
         raise typer.Exit(1) from None
@@ -193,7 +206,7 @@ def export_command(
             mentorship_id = UUID(mentorship)
             service.store.load(Mentorship, mentorship_id)
         except (ValueError, NotFound):
-            typer.echo("error: not-found", err=True)
+            typer.echo(f"error: no {with_id('mentorship', mentorship)}", err=True)
             raise typer.Exit(1) from None
         for line in history_lines(audit_store(service.store.recorder), service.store.mapper, mentorship_id):
             typer.echo(json.dumps(line))

@@ -15,11 +15,14 @@ import typer
 
 from application.errors import NotFound
 from application.service import MentoratService
+from bootstrap.describe import checkpoints_off, projector_duties, serve_duties, startup_line
 from bootstrap.logs import configure_logging
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import ConfigurationError, DatabaseUnreachable, StoreUnavailable, check_store
 from cli.audit import audit
+from cli.ids import with_id
+from cli.progress import progress
 from domain.errors import DomainError
 
 app = typer.Typer(help="Mentorat: mentoring programmes, event-sourced.", no_args_is_help=True)
@@ -34,20 +37,27 @@ app.add_typer(projections, name="projections")
 app.add_typer(audit, name="audit")
 
 
-def fail(error: DomainError) -> None:
-    """Report a refused command on stderr by its slug, and exit 1."""
-    typer.echo(f"error: {error.slug}", err=True)
+def fail(error: DomainError, looked_for: str | None = None) -> None:
+    """Report a refused command on stderr, and exit 1: an unknown id by its kind (`no participant with id …`),
+    anything else by its slug."""
+    if isinstance(error, NotFound) and looked_for is not None:
+        typer.echo(f"error: no {looked_for}", err=True)
+    else:
+        typer.echo(f"error: {error.slug}", err=True)
     raise typer.Exit(1)
 
 
 @contextmanager
-def operator_service() -> Iterator[MentoratService]:
-    """The write side with keys, for one operator command; a refused command is its slug on stderr, exit 1."""
+def operator_service(looked_for: str | None = None) -> Iterator[MentoratService]:
+    """The write side with keys, for one operator command; a refused command is one line on stderr, exit 1.
+
+    `looked_for` names the id the command takes (`with_id("participant", …)`), for a not-found line.
+    """
     service = build_service(Settings())
     try:
         yield service
     except DomainError as error:
-        fail(error)
+        fail(error, looked_for)
     finally:
         service.close()
 
@@ -79,7 +89,7 @@ def register(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Register anyone in a programme (the only way to register an auditor); invite them next."""
-    with operator_service() as service:
+    with operator_service(with_id("programme", programme_id)) as service:
         result = service.participants.register_as_operator(_uuid(programme_id), role, name, email, language)
     participant_id = result.data["participant_id"]
     typer.echo(json.dumps({"participant_id": participant_id}) if as_json else participant_id)
@@ -91,16 +101,30 @@ def invite(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Issue a new one-time invitation code for a participant who lost access."""
-    with operator_service() as service:
+    with operator_service(with_id("participant", participant_id)) as service:
         result = service.participants.invite_as_operator(_uuid(participant_id))
     typer.echo(json.dumps({"code": result.data["code"]}) if as_json else result.data["code"])
 
 
 @participant.command("erase")
-def erase(participant_id: Annotated[str, typer.Argument(help="The participant's id.")]) -> None:
-    """Erase a person: record the erasure, then destroy their data key (their name and texts become unreadable)."""
-    with operator_service() as service:
-        result = service.participants.erase(_uuid(participant_id))
+def erase(
+    participant_id: Annotated[str, typer.Argument(help="The participant's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Erase without asking (required without a terminal).")] = False,
+) -> None:
+    """Erase a person: record the erasure, then destroy their data key (their name and texts become unreadable).
+
+    Irreversible: on a terminal it asks first, naming the id; without one it needs --yes (else exit 2).
+    """
+    if not yes and not sys.stdin.isatty():
+        typer.echo("error: erasure cannot be undone: confirm with --yes (no terminal to ask on)", err=True)
+        raise typer.Exit(2)
+    with operator_service(with_id("participant", participant_id)) as service:
+        person = _uuid(participant_id)
+        service.participants.get(person)  # an unknown id is said before anything is asked
+        if not yes and not typer.confirm(f"Erase participant {person}? This cannot be undone."):
+            typer.echo("not erased", err=True)
+            raise typer.Exit(2)
+        result = service.participants.erase(person)
     typer.echo("already erased; data key destroyed" if result.data.get("already_erased") else "erased")
 
 
@@ -168,6 +192,7 @@ def serve(
     if workers > 1 and not settings.uses_postgres:
         raise ConfigurationError(WORKERS_NEED_POSTGRES)
     check_store(settings)  # an unreachable database is one line and exit 2, before the server starts
+    announce(settings, startup_line(settings, "serve", serve_duties(settings, workers)), audits=settings.projections)
     configure_logging(settings)
     if workers > 1:
         raise typer.Exit(serve_workers(workers, host, port, settings.log_level))
@@ -189,9 +214,10 @@ def projector() -> None:
     service = build_service(settings, with_keys=False)  # projections never need keys
     read_side = ReadSide(service.store, settings)
     background = Background(read_side, settings)
-    with mail_delivery(settings):
+    with mail_delivery(settings) as delivers:
         try:
             background.start()
+            announce(settings, startup_line(settings, "projector", projector_duties(settings, delivers)), audits=True)
             status = background.run_until_stopped()
         finally:
             background.stop()
@@ -200,9 +226,19 @@ def projector() -> None:
     raise typer.Exit(status)
 
 
+def announce(settings: Settings, line: str, *, audits: bool) -> None:
+    """Print the start-up line on stderr and, in a process running the audit duties, whether checkpoints are off."""
+    typer.echo(line, err=True)
+    if audits and (off := checkpoints_off(settings)):
+        typer.echo(off, err=True)
+
+
 @contextmanager
-def mail_delivery(settings: Settings) -> Iterator[None]:
-    """The outbox's delivery worker beside the projectors, over a store with keys (it opens each message)."""
+def mail_delivery(settings: Settings) -> Iterator[bool]:
+    """The outbox's delivery worker beside the projectors, over a store with keys (it opens each message).
+
+    Yields whether this process delivers.
+    """
     import logging
 
     from bootstrap.mail import build_delivery
@@ -211,12 +247,12 @@ def mail_delivery(settings: Settings) -> Iterator[None]:
         keyed = build_service(settings)
     except ConfigurationError as error:  # no master key here: the API's own worker delivers
         logging.getLogger("mentorat.outbox").warning("no mail delivery in this process: %s", error)
-        yield
+        yield False
         return
     delivery = build_delivery(keyed.store, settings)
     delivery.start()
     try:
-        yield
+        yield True
     finally:
         delivery.stop()
         keyed.close()
@@ -244,7 +280,9 @@ def rebuild(name: Annotated[str | None, typer.Argument(help="One read model (def
     service = build_service(settings, with_keys=False)  # projections never need keys
     read_side = ReadSide(service.store, settings)
     try:
-        for model, position in read_side.rebuild([name] if name else NAMES).items():
+        with progress("rebuild", "position") as report:
+            rebuilt = read_side.rebuild([name] if name else NAMES, report)
+        for model, position in rebuilt.items():
             typer.echo(f"{model}: rebuilt through position {position}")
     except ProjectionError as error:
         typer.echo(f"error: {error}", err=True)
@@ -256,14 +294,33 @@ def rebuild(name: Annotated[str | None, typer.Argument(help="One read model (def
 
 @app.command()
 def demo(
-    directory: Annotated[Path | None, typer.Option(help="A fresh directory (default: a new temporary one).")] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            "--directory",
+            help="Keep the demo's store in this fresh directory, and print a coordinator token to explore it "
+            "through the API (default: a temporary store, removed at the end).",
+        ),
+    ] = None,
 ) -> None:
     """Run a realistic programme on a fresh embedded store and print what happened."""
+    import io
+    import shutil
+
     from demo.run import run_demo
 
-    target = directory or Path(tempfile.mkdtemp(prefix="mentorat-demo-"))
-    typer.echo(f"demo store: {target}", err=True)
-    raise typer.Exit(run_demo(target, sys.stdout))
+    target = keep or Path(tempfile.mkdtemp(prefix="mentorat-demo-"))
+    typer.echo(f"demo store: {target}" + ("" if keep else " (removed at the end)"), err=True)
+    said = io.StringIO()  # printed once the progress bar is gone
+    try:
+        with progress("demo", "simulated day") as report:
+            status = run_demo(target, said, progress=report, explorable=keep is not None)
+    finally:
+        if keep is None:
+            shutil.rmtree(target, ignore_errors=True)
+    typer.echo(said.getvalue(), nl=False)
+    raise typer.Exit(status)
 
 
 def _uuid(value: str) -> UUID:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 from uuid import UUID
@@ -19,6 +20,8 @@ from bootstrap.read_side import ReadSide
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import SQLITE_FILE
+from demo.explore import explore
+from demo.labels import metric_label, reason_label
 from demo.self_check import SITUATIONS, fold, situations
 from demo.simulation import LAUNCH, SEED, TIME_ZONE, TODAY, ZONE, SimulatedClock, Simulation, cast
 from domain.catalogue import EVENT_NAMES
@@ -44,8 +47,15 @@ def stored_events(service: MentoratService) -> tuple[Counter[str], dict[UUID, li
     return counts, histories
 
 
-def run_demo(directory: Path, out: TextIO) -> int:
-    """Run the seeded demo programme in a fresh directory, check it covers everything, print its facts."""
+def run_demo(
+    directory: Path, out: TextIO, *, progress: Callable[[int, int], None] | None = None, explorable: bool = False
+) -> int:
+    """Run the seeded demo programme in a fresh directory, check it covers everything, print its facts.
+
+    `progress` hears the simulated days. With `explorable` (the store is kept), a coordinator token of today's
+    clock is issued at the end and printed with how to serve the store: the demo store is throwaway, its people
+    simulated; without it, the output says how to get one (and is the same at every run).
+    """
     operator_stores = {Path(Settings.model_fields["data_dir"].default).resolve(), Settings().data_dir.resolve()}
     if directory.resolve() in operator_stores:
         print("mentorat demo: refusing to use the operator's data directory; give it a directory of its own", file=out)
@@ -65,11 +75,11 @@ def run_demo(directory: Path, out: TextIO) -> int:
     try:
         sim = Simulation(service, clock, rng)
         cast(sim)
-        sim.run(TODAY)
+        sim.run(TODAY, progress)
         read_side = ReadSide(service.store, settings)
         try:
             read_side.catch_up()
-            return report(service, read_side, sim.programme_id, out)
+            status = report(service, read_side, sim.programme_id, out)
         finally:
             read_side.close()
     except DomainError as error:
@@ -77,6 +87,9 @@ def run_demo(directory: Path, out: TextIO) -> int:
         return 1
     finally:
         service.close()
+    if status == 0:
+        explore(settings, sim.programme_id, sim.coordinator.id, out, token=explorable)
+    return status
 
 
 def report(service: MentoratService, read_side: ReadSide, programme_id: UUID, out: TextIO) -> int:
@@ -101,12 +114,17 @@ def report(service: MentoratService, read_side: ReadSide, programme_id: UUID, ou
     print(f"\nStored events by type ({sum(counts.values())} in all):", file=out)
     for name in sorted(counts):
         print(f"  {name:<30} {counts[name]:>5}", file=out)
-    print(f"\nProgramme report (from the read models, as of {today}):", file=out)
+    print(f"\nProgramme report (from the read models, as of {today}; rates are fractions from 0 to 1):", file=out)
     for metric, value in programme_report.csv_rows(figures):
-        print(f"  {metric:<44} {value or '-':>8}", file=out)
+        print(f"  {metric_label(metric):<58} {value or '-':>8}", file=out)
     flagged = Counter(reason for item in items for reason in item["reasons"])
-    print(f"\nCoordinator worklist (from the read models): {len(items)} mentorships need the coordinator", file=out)
-    print("\n".join(f"  {slug:<30} {flagged[slug]:>5}" for slug in SITUATIONS), file=out)
+    print(f"\nCoordinator worklist (from the read models): {len(items)} mentorships need the coordinator.", file=out)
+    print(
+        f"A mentorship is listed once with all its reasons, so the counts by reason add up to {flagged.total()}, "
+        f"not {len(items)}:",
+        file=out,
+    )
+    print("\n".join(f"  {reason_label(slug):<58} {flagged[slug]:>8}" for slug in SITUATIONS), file=out)
     if {item["mentorship_id"]: sorted(item["reasons"]) for item in items} != expected:
         print("\nmentorat demo FAILED: the worklist read model disagrees with the events folded afresh", file=out)
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
@@ -112,15 +112,21 @@ class Simulation:
         heapq.heappush(self.queue, (when, self.sequence, story))
         self.sequence += 1
 
-    def run(self, until: datetime) -> None:
-        """Advance the clock from one story step to the next, up to `until`."""
+    def run(self, until: datetime, progress: Callable[[int, int], None] | None = None) -> None:
+        """Advance the clock from one story step to the next, up to `until` (`progress` hears the simulated days)."""
+        start, days, reported = self.clock.now, (until - self.clock.now).days, -1
         while self.queue and self.queue[0][0] <= until:
             when, _, story = heapq.heappop(self.queue)
             self.clock.now = max(self.clock.now, when)
+            if progress is not None and (day := (self.clock.now - start).days) > reported:
+                progress(day, days)
+                reported = day
             step = next(story, None)
             if step is not None:
                 self.spawn(step, story)
         self.clock.now = until
+        if progress is not None:
+            progress(days, days)
 
     # People ----------------------------------------------------------------
 

@@ -85,14 +85,21 @@ class SharedPass:
         self.topics = TopicFilter()
         self._folds = {name: frozenset(f.view.model.folds()) for name, f in self.followers.items()}
 
-    def catch_up(self, names: Iterable[str], held: Callable[[], Collection[str]] | None = None) -> Outcome:
+    def catch_up(
+        self,
+        names: Iterable[str],
+        held: Callable[[], Collection[str]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Outcome:
         """Project every batch there is into the named models; a failing model stops, the others go on.
 
         With `held`, the models are asked again before each batch: one this process came to hold joins the
-        pass (the next batch starts at its position), one it no longer holds leaves it.
+        pass (the next batch starts at its position), one it no longer holds leaves it. `progress` hears
+        (position reached, last position stored when the pass began) after each batch: counts, never content.
         """
         outcome = Outcome()
         at = {name: self.followers[name].view.position() for name in dict.fromkeys(names)}
+        last = 0 if progress is None else self.recorder.max_notification_id() or 0
         while at or held is not None:
             if held is not None:
                 self._rejoin(at, outcome, held())
@@ -111,6 +118,8 @@ class SharedPass:
                     del at[name]
                 else:
                     at[name] = reached
+            if progress is not None:
+                progress(min(batch.last, last), last)
         outcome.positions.update(at)
         for name, position in outcome.positions.items():
             self.followers[name].reached(position)

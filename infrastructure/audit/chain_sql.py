@@ -26,6 +26,7 @@ HEAD_AND_LAST = (  # PostgreSQL, one round trip inside the insert's table lock
 EVENTS_AFTER = (
     "SELECT {pos}, originator_id, originator_version, topic, state FROM {events} WHERE {pos} > ? ORDER BY {pos} LIMIT ?"
 )
+LAST_EVENT = "SELECT max({pos}) FROM {events}"
 UNCHAINED = (
     "SELECT count(*), min(e.{pos}), max(e.{pos}) FROM {events} e WHERE e.{pos} < ? "
     "AND NOT EXISTS (SELECT 1 FROM {chain} c WHERE c.position = e.{pos})"

@@ -35,7 +35,7 @@ from infrastructure.audit.checkpoint_reader import Block, newest_signed
 from infrastructure.audit.findings import Finding
 from infrastructure.audit.signing_key import fingerprint
 from infrastructure.audit.store import AuditStore
-from infrastructure.audit.verify import Verification
+from infrastructure.audit.verify import Progress, Verification
 from infrastructure.private_files import OWNER_ONLY_DIRECTORY, OWNER_ONLY_FILE
 from infrastructure.times import micros
 
@@ -79,12 +79,14 @@ def write_checkpoint(
     *,
     full: bool = False,
     directories: Iterable[Path] = (),
+    progress: Progress | None = None,
 ) -> Written:
     """Write a checkpoint of what was chained since the newest signed one (or since the start) to a new file.
 
     The newest signed block is looked for in `directories` and the new file's own directory (none found, or
     `full`: from the first event). The links are recomputed from the stored events (verification's pass);
     `CheckpointRefused` if the chain no longer matches that block or does not verify, and then no file is left.
+    `progress` hears the positions the pass reaches.
     """
     digest, count, head = hashlib.sha256(), 0, None
     path.parent.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
@@ -110,7 +112,7 @@ def write_checkpoint(
                     }
                 )
                 index = None if block is None else block.index()
-                walk = Verification(cursor, store.dialect, index, now, PAGE, start=start)
+                walk = Verification(cursor, store.dialect, index, now, PAGE, start=start, progress=progress)
                 signed = None if after is None else after.position
                 for entry in walk.verified():
                     if signed is not None and entry.position <= signed:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from application.store_sealing import SEAL_UNCHAINED, UnchainedRange
+from application.store_sealing import SEAL_PROGRESS, SEAL_UNCHAINED, UnchainedRange
 from infrastructure.audit.chain import Link, Linker, Stored
 from infrastructure.audit.chain_sql import (
     DELETE_LINKS_FROM,
@@ -63,8 +63,8 @@ def link_inserted(
     `seal_unchained` keyword): then they are chained first, with every event after them.
     """
     ordered = sorted(events, key=lambda e: e.position)
-    sealing = kwargs.get(SEAL_UNCHAINED)
-    sealed = 0 if sealing is None else seal_unchained(cursor, dialect, sealing, before=ordered[0].position)
+    sealing, progress = kwargs.get(SEAL_UNCHAINED), kwargs.get(SEAL_PROGRESS)
+    sealed = 0 if sealing is None else seal_unchained(cursor, dialect, sealing, ordered[0].position, progress)
     if read_head is not None and sealing is None:
         top, last = read_head()
     else:
@@ -83,10 +83,17 @@ def unchained(cursor: Cursor, dialect: Dialect, before: int = HIGHEST) -> Unchai
     return None if not count else UnchainedRange(int(first), int(last), int(count))
 
 
-def seal_unchained(cursor: Cursor, dialect: Dialect, expected: UnchainedRange, before: int = HIGHEST) -> int:
+def seal_unchained(
+    cursor: Cursor,
+    dialect: Dialect,
+    expected: UnchainedRange,
+    before: int = HIGHEST,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Chain the unchained events before `before`, re-linking every event from the first of them on.
 
-    `SealingChanged` unless the unchained events are exactly those expected. Answers how many links were written.
+    `SealingChanged` unless the unchained events are exactly those expected. Answers how many links were written;
+    `progress` hears `(position chained, last position to chain)` after each batch.
     """
     if unchained(cursor, dialect, before) != expected:
         raise SealingChanged
@@ -102,6 +109,8 @@ def seal_unchained(cursor: Cursor, dialect: Dialect, expected: UnchainedRange, b
         linker.last.update(last_hashes(cursor, dialect, unknown))
         insert_links(cursor, dialect, [linker.link(event) for event in batch])
         count, position = count + len(batch), batch[-1].position
+        if progress is not None:
+            progress(position, min(before - 1, max(position, expected.last_position)))
 
 
 def relink_from(cursor: Cursor, dialect: Dialect, position: int) -> int:

@@ -15,7 +15,7 @@ yields each link recomputed from the stored event, never the chain table's store
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -24,6 +24,7 @@ from infrastructure.audit.chain import Link, Linker, Stored, display_id
 from infrastructure.audit.chain_sql import (
     AGGREGATE_HASH_AT,
     EVENTS_AFTER,
+    LAST_EVENT,
     LINK_OF_EVENT,
     LINKS_AFTER,
     LOWEST,
@@ -40,6 +41,8 @@ from infrastructure.audit.store import AuditStore
 PAGE = 20_000
 SEALED_TOPIC = StoreSealing.HistorySealed.TOPIC
 T = TypeVar("T", Stored, Link)
+Progress = Callable[[int, int], None]  # (position reached, last stored position): counts only, never content
+REPORT_EVERY = 1_000  # events between two progress reports
 
 
 class Ahead(Generic[T]):
@@ -82,10 +85,19 @@ def sealed_range(event: Stored) -> dict[str, Any]:
     return {**found, **{name: state.get(name) for name in names}, "sealed_at": sealed_at}
 
 
-def verify(store: AuditStore, index: CheckpointIndex | None, now: datetime, page: int = PAGE) -> Report:
-    """Verify the store's history, and against the checkpoints when given."""
+def verify(
+    store: AuditStore, index: CheckpointIndex | None, now: datetime, page: int = PAGE, progress: Progress | None = None
+) -> Report:
+    """Verify the store's history, and against the checkpoints when given (reporting the positions reached)."""
     with store.reading() as cursor:
-        return Verification(cursor, store.dialect, index, now, page).run()
+        return Verification(cursor, store.dialect, index, now, page, progress=progress).run()
+
+
+def last_position(cursor: Cursor, dialect: Dialect) -> int:
+    """The last stored event's position (0: none), for progress reports."""
+    cursor.execute(dialect.q(LAST_EVENT), ())
+    found = cursor.fetchall()[0][0]
+    return 0 if found is None else int(found)
 
 
 class Verification:
@@ -101,11 +113,12 @@ class Verification:
         start: Link | None = None,
         *,
         skip_unchained: bool = False,
+        progress: Progress | None = None,
     ):
         """From the start of the history, or after `start` (a chain entry already vouched for: a checkpoint's head).
 
         With `skip_unchained` (before sealing), unchained events are listed in the report and the pass goes on
-        over the chained ones, as the inserts linked them.
+        over the chained ones, as the inserts linked them. `progress` hears the position reached now and then.
         """
         after = LOWEST if start is None else start.position
         self.cursor, self.dialect, self.now, self.start = cursor, dialect, now, start
@@ -116,12 +129,19 @@ class Verification:
         self.linker = Linker(start)
         self.skip_unchained = skip_unchained
         self.report = Report(checkpoints=index)
+        self.progress = progress
+        self.last = 0 if progress is None else last_position(cursor, dialect)  # read in the pass's own snapshot
 
     def run(self) -> Report:
         """Walk every position that holds an event, a chain entry or a checkpoint mark."""
         for _ in self.verified():
             pass
         return self.report
+
+    def reported(self, position: int | None) -> None:
+        """Tell `progress` the position reached, every `REPORT_EVERY` events and at the end (None)."""
+        if self.progress is not None and (position is None or self.report.events % REPORT_EVERY == 0):
+            self.progress(self.last if position is None else position, self.last)
 
     def verified(self) -> Iterator[Link]:
         """Each event's link as recomputed from its stored bytes, once it matched its chain entry (and marks).
@@ -132,6 +152,8 @@ class Verification:
             upcoming = [row.position for row in (self.events.current, self.links.current) if row is not None]
             position = min(upcoming) if upcoming else None
             self.report.failure = self.marks_missing_before(position)
+            if position is None:
+                self.reported(None)
             if position is None or self.report.failure:
                 break
             event, entry = self.events.take(position), self.links.take(position)
@@ -143,6 +165,7 @@ class Verification:
             else:
                 self.report.failure = self.chained(event, entry)
                 if self.report.failure is None and self.report.head is not None:
+                    self.reported(position)
                     yield self.report.head
 
     def chained(self, event: Stored, entry: Link) -> Finding | None:

@@ -279,7 +279,7 @@ def test_the_access_log_rebuilds_equal(settings: Settings, clock: FakeClock, mon
     settings_env(settings, monkeypatch)
     result = CliRunner().invoke(cli, ["projections", "rebuild", "access"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("access: rebuilt through position ")
+    assert result.stdout.startswith("access: rebuilt through position ")
     # Then its tables are the same, row for row, and the auditor reads the same log
     assert rows_now(settings) == incremental
     assert incremental[ENTRIES.name] and incremental[PROGRAMME_OF.name]

@@ -307,6 +307,9 @@ def test_a_store_written_before_the_chain_is_chained_only_by_the_operators_seal(
     sealed = audit("seal", "--yes", "--json")
     assert sealed.exit_code == 0, sealed.output
     assert one_json(sealed)["sealed"]["count"] == 30
+    phases = [line.split(": ")[1] for line in sealed.stderr.splitlines()]  # no terminal: plain progress lines
+    assert (phases[0], phases[-1]) == ("verifying", "chaining")
+    assert sealed.stderr.endswith("100% (position 30 of 30)\n")
     report = one_json(audit("verify", "--json"))
     assert report["intact"] and report["events"] == 31  # the 30 events and the sealing
     assert [(r["count"], r["actor_role"]) for r in report["sealed_ranges"]] == [(30, "operator")]

@@ -48,11 +48,29 @@ def test_programme_create_and_invite_print_one_json_object(settings: Settings, m
         service.close()
 
 
-def test_invite_of_an_unknown_participant_fails_by_slug(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+UNKNOWN = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("command", "line"),
+    [
+        (["participant", "invite", UNKNOWN, "--json"], f"error: no participant with id {UNKNOWN}"),
+        (["participant", "erase", UNKNOWN, "--yes"], f"error: no participant with id {UNKNOWN}"),
+        (["participant", "invite", "nope"], "error: no participant with id 'nope'"),
+        (
+            ["participant", "register", "--programme", UNKNOWN, "--role", "mentor", "--name", "N", "--email", "e@x"],
+            f"error: no programme with id {UNKNOWN}",
+        ),
+        (["audit", "export", "--mentorship", UNKNOWN], f"error: no mentorship with id {UNKNOWN}"),
+        (["audit", "export", "--mentorship", "12"], "error: no mentorship with id '12'"),
+    ],
+)
+def test_an_unknown_id_is_named_by_its_kind_in_one_line(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, command: list[str], line: str
+) -> None:
     settings_env(settings, monkeypatch)
-    result = CliRunner().invoke(app, ["participant", "invite", "00000000-0000-0000-0000-000000000000", "--json"])
-    assert result.exit_code == 1
-    assert "not-found" in result.output
+    result = CliRunner().invoke(app, command)
+    assert (result.exit_code, result.stderr, result.stdout) == (1, line + "\n", "")
 
 
 def test_erase_records_the_erasure_and_the_person_loses_access(
@@ -67,7 +85,7 @@ def test_erase_records_the_erasure_and_the_person_loses_access(
         runner.invoke(app, ["programme", "create", "--name", "P", "--coordinator-name", "C", "--json"]).stdout
     )
     # When the operator erases the coordinator
-    result = runner.invoke(app, ["participant", "erase", created["coordinator_id"]])
+    result = runner.invoke(app, ["participant", "erase", created["coordinator_id"], "--yes"])
     assert result.exit_code == 0, result.output
     service = build_service(settings)
     try:
@@ -78,7 +96,7 @@ def test_erase_records_the_erasure_and_the_person_loses_access(
             service.participants.authenticate(created["coordinator_token"])
         # And erasing twice records nothing more and says so
         position = service.store.position()
-        again = runner.invoke(app, ["participant", "erase", created["coordinator_id"]])
+        again = runner.invoke(app, ["participant", "erase", created["coordinator_id"], "--yes"])
         assert (again.exit_code, again.output.strip()) == (0, "already erased; data key destroyed")
         assert service.store.position() == position
     finally:

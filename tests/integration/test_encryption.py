@@ -136,7 +136,8 @@ def test_postgres_needs_a_master_key(
         build_service(settings.model_copy(update={"master_key": SecretStr("not a key!")}))
     # The command line says so in one line, and exits 2
     settings_env(settings, monkeypatch)
-    monkeypatch.setattr("sys.argv", ["mentorat", "participant", "erase", "00000000-0000-0000-0000-000000000000"])
+    erase = ["mentorat", "participant", "erase", "00000000-0000-0000-0000-000000000000", "--yes"]
+    monkeypatch.setattr("sys.argv", erase)
     with pytest.raises(SystemExit) as exited:
         cli.main()
     assert exited.value.code == 2

@@ -131,7 +131,7 @@ def erased_world(settings: Settings, clock: FakeClock, monkeypatch: pytest.Monke
         wrapped = wrapped_key(settings, cast.mentee.id)
         # When the operator erases the mentee, from another process's point of view (the API keeps its key cache)
         settings_env(settings, monkeypatch)
-        erased = CliRunner().invoke(cli.app, ["participant", "erase", mentee])
+        erased = CliRunner().invoke(cli.app, ["participant", "erase", mentee, "--yes"])
         assert erased.exit_code == 0, erased.output
         erased_at = service.store.position()
         seen["journal_after"] = client.get(f"/v1/mentorships/{mid}/journal", headers=mentor).json()
@@ -259,7 +259,7 @@ def test_an_interrupted_erasure_is_completed_by_erasing_again(
     assert marks.text("mentor", "end") in recover(corpus(full_dump(settings)), master_of(settings), [cast.mentor.id])
     # When the operator erases them again
     settings_env(settings, monkeypatch)
-    again = CliRunner().invoke(cli.app, ["participant", "erase", str(cast.mentor.id)])
+    again = CliRunner().invoke(cli.app, ["participant", "erase", str(cast.mentor.id), "--yes"])
     # Then nothing new is recorded, the command succeeds saying so, and their key is gone
     assert again.exit_code == 0 and "already erased" in again.output
     assert recover(corpus(full_dump(settings)), master_of(settings), [cast.mentor.id]) == set()
