@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field, field_validator
 from api.schemas import Command
 
 NEVER_NULL = "a setting cannot be removed: null is refused"
-Absent = None  # a member left out keeps its value; an explicit null is refused (`PatchPart`), so never documented
 
 
 def _without_default(schema: dict[str, Any]) -> None:
@@ -45,24 +44,24 @@ class PatchPart(Command):
 class MeetingMinutesPatch(PatchPart):
     """A new meeting length target (either bound, or both)."""
 
-    min: Annotated[int | Absent, omissible("Shortest meeting within target, in minutes (1-480).")]
-    max: Annotated[int | Absent, omissible("Longest meeting within target, in minutes (1-480).")]
+    min: Annotated[int | None, omissible("Shortest meeting within target, in minutes (1-480).")]
+    max: Annotated[int | None, omissible("Longest meeting within target, in minutes (1-480).")]
 
 
 class ThresholdsPatch(PatchPart):
     """New worklist thresholds (any of them); the reasons' slugs stay the same whatever they are."""
 
-    no_meeting_days: Annotated[int | Absent, omissible("`no_meeting_45_days`: days without a held meeting (0-3650).")]
-    ends_within_days: Annotated[int | Absent, omissible("`ends_within_30_days`: days before the planned end (0-3650).")]
+    no_meeting_days: Annotated[int | None, omissible("`no_meeting_45_days`: days without a held meeting (0-3650).")]
+    ends_within_days: Annotated[int | None, omissible("`ends_within_30_days`: days before the planned end (0-3650).")]
     awaiting_signatures_days: Annotated[
-        int | Absent, omissible("`awaiting_signatures_14_days`: days a draft awaits its signatures (0-3650).")
+        int | None, omissible("`awaiting_signatures_14_days`: days a draft awaits its signatures (0-3650).")
     ]
     outcome_missing_days: Annotated[
-        int | Absent, omissible("`meeting_outcome_missing`: days past a meeting without its outcome (0-3650).")
+        int | None, omissible("`meeting_outcome_missing`: days past a meeting without its outcome (0-3650).")
     ]
-    low_satisfaction_max: Annotated[int | Absent, omissible("`low_satisfaction`: the highest low score (0-5).")]
+    low_satisfaction_max: Annotated[int | None, omissible("`low_satisfaction`: the highest low score (0-5).")]
     cancellations_in_a_row: Annotated[
-        int | Absent, omissible("`two_cancellations_in_a_row`: cancellations in a row (0 turns it off; at most 100).")
+        int | None, omissible("`two_cancellations_in_a_row`: cancellations in a row (0 turns it off; at most 100).")
     ]
 
 
@@ -70,11 +69,11 @@ class SettingsPatch(PatchPart):
     """A JSON merge patch (RFC 7386) of the settings: the fields given change, the others stay; unknown fields: 422."""
 
     time_zone: Annotated[
-        str | Absent, omissible("An IANA time zone (`America/Toronto`): the dates of later facts.", max_length=64)
+        str | None, omissible("An IANA time zone (`America/Toronto`): the dates of later facts.", max_length=64)
     ]
-    default_months: Annotated[int | Absent, omissible("A new convention's length when its draft gives none (1-36).")]
-    meeting_minutes: Annotated[MeetingMinutesPatch | Absent, omissible("The meeting length target of later meetings.")]
-    thresholds: Annotated[ThresholdsPatch | Absent, omissible("The worklist's thresholds, applied when it is read.")]
+    default_months: Annotated[int | None, omissible("A new convention's length when its draft gives none (1-36).")]
+    meeting_minutes: Annotated[MeetingMinutesPatch | None, omissible("The meeting length target of later meetings.")]
+    thresholds: Annotated[ThresholdsPatch | None, omissible("The worklist's thresholds, applied when it is read.")]
 
     def changes(self) -> dict[str, Any]:
         """The changes as the domain takes them (`meeting_minutes_min`, `thresholds` by name)."""
