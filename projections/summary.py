@@ -178,8 +178,11 @@ HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = {
 
 
 def summary(row: Row, now: datetime) -> dict[str, Any]:
-    """The summary of MISSION section 4 from a stored row, with what is relative to `now` computed now."""
-    today = local_date(now, row["time_zone"])
+    """The summary of MISSION section 4 from a stored row, with what is relative to `now` computed now.
+
+    "Today" is in the programme's time zone in force (`today_zone`, read with the row), as for the worklist.
+    """
+    today = local_date(now, row.get("today_zone") or row["time_zone"])
     starts_on = date.fromisoformat(row["starts_on"])
     until = row["ended_on"] or row["withdrawn_on"]
     end = date.fromisoformat(until) if until else today
@@ -210,17 +213,23 @@ def summary(row: Row, now: datetime) -> dict[str, Any]:
     }
 
 
+# A mentorship's row with its programme's time zone in force, the zone of "today" (`summary`)
+SELECT_ROWS = (
+    f"SELECT m.*, p.time_zone AS today_zone FROM {MENTORSHIPS.name} m "
+    f"LEFT JOIN {PROGRAMMES.name} p ON p.id = m.programme_id"
+)
+
+
 def find(view: Any, mentorship_id: str) -> Row | None:
     """One mentorship's stored row."""
-    found = view.query(f"SELECT * FROM {MENTORSHIPS.name} WHERE id = ?", mentorship_id)
+    found = view.query(f"{SELECT_ROWS} WHERE m.id = ?", mentorship_id)
     return MENTORSHIPS.decode(found[0]) if found else None
 
 
 def of_programme(view: Any, programme_id: str, after: int, limit: int) -> list[Row]:
     """A page of a programme's mentorships, in drafting order, after a cursor position."""
     found = view.query(
-        f"SELECT * FROM {MENTORSHIPS.name} WHERE programme_id = ? AND drafted_position > ? "
-        "ORDER BY drafted_position LIMIT ?",
+        f"{SELECT_ROWS} WHERE m.programme_id = ? AND m.drafted_position > ? ORDER BY m.drafted_position LIMIT ?",
         programme_id,
         after,
         limit,
@@ -231,8 +240,8 @@ def of_programme(view: Any, programme_id: str, after: int, limit: int) -> list[R
 def of_party(view: Any, participant_id: str, after: int, limit: int) -> list[Row]:
     """A page of the mentorships where the participant is the mentor or the mentee."""
     found = view.query(
-        f"SELECT * FROM {MENTORSHIPS.name} WHERE (mentor_id = ? OR mentee_id = ?) AND drafted_position > ? "
-        "ORDER BY drafted_position LIMIT ?",
+        f"{SELECT_ROWS} WHERE (m.mentor_id = ? OR m.mentee_id = ?) AND m.drafted_position > ? "
+        "ORDER BY m.drafted_position LIMIT ?",
         participant_id,
         participant_id,
         after,

@@ -40,6 +40,11 @@ def a_month_each_side(service: MentoratService, clock: FakeClock, step: Callable
     m.add_objective(mentee, mid, "An objective")
     m.sign(mentor, mid)
     m.sign(mentee, mid)
+    quiet_mentor, quiet_mentee = join(service, coordinator, "mentor"), join(service, coordinator, "mentee")
+    quiet = m.draft(coordinator, coordinator.programme_id, quiet_mentor.id, quiet_mentee.id, date(2026, 1, 1), None)
+    m.add_objective(quiet_mentee, quiet.aggregate_id, "An objective")
+    m.sign(quiet_mentor, quiet.aggregate_id)
+    m.sign(quiet_mentee, quiet.aggregate_id)  # a pair with nothing recorded after the change
     step()
     for now, score in ((BEFORE, 4), (AFTER, 5)):
         clock.now = now
@@ -89,8 +94,14 @@ def test_facts_before_a_change_keep_their_dates_and_classification_and_the_repor
     assert march["mean_satisfaction_mentors"] == 5.0
     assert figures(None, None)["within_target_rate"] == 0.5
     # And the summary agrees: one meeting within target, the last one on 1 March
-    (row,) = [summary.find(read_side.view("summary"), r["id"]) for r in live["summary_mentorship"]]
-    assert row is not None and (row["meetings_within_target"], row["last_meeting_on"]) == (1, "2026-03-01")
+    met, untouched = sorted(
+        (summary.of_programme(read_side.view("summary"), programme_id, 0, 10)), key=lambda r: -r["meetings_held"]
+    )
+    assert (met["meetings_within_target"], met["last_meeting_on"]) == (1, "2026-03-01")
+    # And "today" is in the zone in force, even for a pair with no fact since: 1 March in Tokyo (28 February in
+    # Toronto), two whole months and 59 days after its start on 1 January
+    figures_now = summary.summary(untouched, clock.now)
+    assert (figures_now["months_elapsed"], figures_now["days_since_last_meeting"]) == (2, 59)
     # And the oracle's report is the same over every window across the change
     reference = oracle(service, tmp_path)
     days = [None, *MONTHS, date(2026, 1, 31), date(2026, 2, 2), date(2026, 2, 28), date(2026, 3, 2)]
