@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 from api import openapi, problems
 from api.edge import Guard
 from api.idempotency import Idempotent
-from api.routes import meetings, mentorships, participants, reads, system
+from api.routes import meetings, mentorships, participants, programmes, reads, system
 from application.ports import Ports
 from application.service import MentoratService
 from bootstrap.background import Background
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
     app.add_middleware(Idempotent)  # inside the guard: its 409, 422 and replays get `no-store` and a log line
     app.add_middleware(Guard)  # the last added is the outermost: 413 comes before anything else
 
-    routers = [module.router for module in (system, participants, mentorships, meetings, reads)]
+    routers = [module.router for module in (system, participants, mentorships, meetings, reads, programmes)]
     for router in routers:
         app.include_router(router)
     openapi.document(app, routers, settings.public_url)

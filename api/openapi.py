@@ -264,7 +264,7 @@ def complete_operation(method: str, path: str, operation: Document, action: Acti
         for status, answer in operation["responses"].items():
             if status.startswith("2"):
                 answer.setdefault("headers", {}).update({"ETag": dict(ETAG), "Idempotent-Replayed": dict(REPLAYED)})
-    elif method == "post":
+    elif method in ("post", "patch"):  # a PATCH is a command too (`updateProgramme`), never replayed
         for status, answer in operation["responses"].items():
             if status.startswith("2"):
                 answer.setdefault("headers", {}).update({"ETag": dict(ETAG)})
@@ -305,7 +305,7 @@ def error_statuses(method: str, operation: Document, authenticated: bool, action
         found |= {401} if action is None or ALLOWED[action] == EVERYONE else {401, 403}
     if any(where == "path" for where, _ in names):
         found.add(404)
-    if method == "post":
+    if method in ("post", "patch"):
         found |= {409, 415, 422}  # every command reads a JSON body and may meet the rules or a racing command
     if any(where == "query" for where, _ in names):
         found.add(422)

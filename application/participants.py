@@ -18,6 +18,7 @@ from domain.errors import Forbidden, InvalidValue
 from domain.participant import ERASED_NAME, Participant
 from domain.permissions import Action, may_act_on
 from domain.programme import Programme
+from domain.programme_settings import ProgrammeSettings
 from domain.values import Actor, Role
 
 SECRET_BYTES = 32  # 256 bits for codes and tokens
@@ -43,11 +44,17 @@ class ParticipantCommands:
         self.ports = ports
 
     def create_programme(
-        self, name: str, coordinator_name: str, coordinator_email: str | None, default_months: int = 10
+        self,
+        name: str,
+        coordinator_name: str,
+        coordinator_email: str | None,
+        default_months: int = 10,
+        settings: ProgrammeSettings | None = None,
     ) -> dict[str, str]:
         """Operator: launch a programme with its coordinator, whose invitation is issued and redeemed at once."""
         now, operator = self.ports.clock(), Actor.operator()
-        programme = Programme.launch(self.ports.new_id(), name, operator, now, default_months=default_months)
+        settings = settings or ProgrammeSettings(default_months=default_months)
+        programme = Programme.launch(self.ports.new_id(), name, operator, now, settings=settings)
         coordinator = Participant.register(
             self.ports.new_id(),
             programme.id,

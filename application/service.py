@@ -8,6 +8,7 @@ from application.mentorat import Mentorat
 from application.mentorships import MentorshipCommands
 from application.participants import ParticipantCommands
 from application.ports import Ports
+from application.programmes import ProgrammeCommands
 
 
 class MentoratService:
@@ -18,6 +19,7 @@ class MentoratService:
         self.ports = ports or Ports()
         self.participants = ParticipantCommands(store, self.ports)
         self.mentorships = MentorshipCommands(store, self.ports)
+        self.programmes = ProgrammeCommands(store, self.ports)
         self.journal = Journal(store)
         self.access_log = AccessLog(store, self.ports)
 

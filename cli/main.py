@@ -22,11 +22,11 @@ from bootstrap.settings import Settings
 from bootstrap.store_env import ConfigurationError, DatabaseUnreachable, StoreUnavailable, check_store
 from cli.audit import audit
 from cli.ids import with_id
+from cli.programmes import programme
 from cli.progress import progress
 from domain.errors import DomainError
 
 app = typer.Typer(help="Mentorat: mentoring programmes, event-sourced.", no_args_is_help=True)
-programme = typer.Typer(help="Programmes.", no_args_is_help=True)
 participant = typer.Typer(help="Participants.", no_args_is_help=True)
 app.add_typer(programme, name="programme")
 projections = typer.Typer(help="Read models: list and rebuild.", no_args_is_help=True)
@@ -60,23 +60,6 @@ def operator_service(looked_for: str | None = None) -> Iterator[MentoratService]
         fail(error, looked_for)
     finally:
         service.close()
-
-
-@programme.command("create")
-def create_programme(
-    name: Annotated[str, typer.Option(help="The programme's name.")],
-    coordinator_name: Annotated[str, typer.Option(help="The first coordinator's name.")],
-    coordinator_email: Annotated[str | None, typer.Option(help="The coordinator's e-mail.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-) -> None:
-    """Launch a programme and give its coordinator a token."""
-    with operator_service() as service:
-        created = service.participants.create_programme(name, coordinator_name, coordinator_email)
-    if as_json:
-        typer.echo(json.dumps(created))
-    else:
-        typer.echo(f"programme {created['programme_id']}\ncoordinator {created['coordinator_id']}")
-        typer.echo(f"coordinator token (shown once): {created['coordinator_token']}")
 
 
 @participant.command("register")

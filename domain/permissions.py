@@ -49,6 +49,8 @@ class Action(StrEnum):
     READ_ACCESS_LOG = "read_access_log"
     READ_WORKLIST = "read_worklist"
     READ_REPORT = "read_report"
+    READ_PROGRAMME = "read_programme"
+    CHANGE_PROGRAMME_SETTINGS = "change_programme_settings"
 
 
 A = Action
@@ -82,6 +84,8 @@ ALLOWED: dict[Action, frozenset[str]] = {
     A.READ_ACCESS_LOG: frozenset({AUDITOR}),
     A.READ_WORKLIST: frozenset({COORDINATOR}),
     A.READ_REPORT: OVERSEERS,
+    A.READ_PROGRAMME: OVERSEERS,  # the settings the reports are computed with
+    A.CHANGE_PROGRAMME_SETTINGS: frozenset({COORDINATOR}),
 }
 
 

@@ -98,6 +98,15 @@ def _launched(event: Programme.ProgrammeLaunched, position: int, rows: Rows) -> 
     )  # fmt: skip
 
 
+def _settings_changed(event: Programme.SettingsChanged, position: int, rows: Rows) -> None:
+    """The programme's new time zone and meeting target: for the facts folded from now on only."""
+    row = rows.require(PROGRAMMES, str(event.originator_id))
+    changed = {"time_zone": event.time_zone, "meeting_min": event.meeting_minutes_min,
+               "meeting_max": event.meeting_minutes_max}  # fmt: skip
+    row.update({name: value for name, value in changed.items() if value is not None})
+    rows.put(PROGRAMMES, row)
+
+
 def _drafted(event: M.ConventionDrafted, position: int, rows: Rows) -> None:
     row: Row = dict.fromkeys(MENTORSHIPS.column_names)
     row.update(
@@ -138,7 +147,7 @@ def _agenda(row: Row, day: str, event: M.AgendaSubmitted, rows: Rows) -> None:
 
 
 def _held(row: Row, day: str, event: M.MeetingHeld, rows: Rows) -> None:
-    """Classified now, with the programme's target and the mentorship's time zone in force when folded."""
+    """Classified now, with the programme's target and time zone in force when folded."""
     programme = rows.require(PROGRAMMES, row["programme_id"])
     held_on = local_day(event.held_at, row["time_zone"])
     minutes = event.duration_minutes
@@ -228,11 +237,15 @@ def _add(rows: Rows, row: Row, counts: dict[Any, int], spans: dict[Any, int], mo
 
 
 def _fold(event: Any, position: int, rows: Rows) -> None:
-    """Apply one event after the draft and add what it changes in the mentorship's contribution."""
+    """Apply one event after the draft and add what it changes in the mentorship's contribution.
+
+    The event is dated in its programme's time zone in force now: a change of zone moves no fact folded before.
+    """
     row = rows.require(MENTORSHIPS, str(event.originator_id))
     handler = FACT_HANDLERS.get(type(event))
     if handler is None:
         return
+    row["time_zone"] = rows.require(PROGRAMMES, row["programme_id"])["time_zone"]
     counts, spans, months = rc.counts(row), rc.spans(row), rc.span_months(row)
     handler(row, local_day(event.occurred_at, row["time_zone"]), event, rows)
     counted = rc.difference(rc.counts(row), counts)
@@ -243,6 +256,7 @@ def _fold(event: Any, position: int, rows: Rows) -> None:
 # The model's table; the draft's entry overrides the mentorship events' (it creates the row they fold into)
 HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = {
     Programme.ProgrammeLaunched: _launched,
+    Programme.SettingsChanged: _settings_changed,
     **dict.fromkeys(MENTORSHIP_EVENTS, _fold),
     M.ConventionDrafted: _drafted,
 }

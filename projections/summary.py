@@ -23,17 +23,19 @@ from projections.views import PostgresReadView, SQLiteReadView
 M = Mentorship
 
 PROGRAMMES = Table(
-    "summary_programme",
+    "summary_programme_settings",
     (
         ("id", "TEXT"),
         ("time_zone", "TEXT"),
+        ("default_months", "BIGINT"),
         ("meeting_min", "BIGINT"),
         ("meeting_max", "BIGINT"),
         ("thresholds", "TEXT"),
+        ("version", "BIGINT"),
     ),
     key=("id",),
     json=("thresholds",),
-)
+)  # the settings in force, as of the latest event folded (GET /v1/programmes/{pid} and the worklist read it)
 _COUNTS = (
     "meetings_held", "meetings_cancelled", "cancelled_by_mentor", "cancelled_by_mentee", "cancelled_unavoidable",
     "minutes_total", "meetings_within_target", "agendas_in_advance", "objectives_total", "objectives_attained",
@@ -75,6 +77,7 @@ class SummaryModel(ReadModel):
 
     name: ClassVar[str] = "summary"
     tables: ClassVar[tuple[Table, ...]] = (PROGRAMMES, MENTORSHIPS, OPEN)
+    retired: ClassVar[tuple[str, ...]] = ("summary_programme",)  # the programmes' table before their settings
 
     def preload(self, events: Sequence[tuple[int, Any]], rows: Rows, load_many: Any) -> None:
         """Fetch the batch's mentorships in one query."""
@@ -95,9 +98,22 @@ class SummaryModel(ReadModel):
 def _launched(event: Programme.ProgrammeLaunched, position: int, rows: Rows) -> None:
     rows.put(
         PROGRAMMES,
-        {"id": str(event.originator_id), "time_zone": event.time_zone, "meeting_min": event.meeting_minutes_min,
-         "meeting_max": event.meeting_minutes_max, "thresholds": dict(event.thresholds)},
+        {"id": str(event.originator_id), "time_zone": event.time_zone, "default_months": event.default_months,
+         "meeting_min": event.meeting_minutes_min, "meeting_max": event.meeting_minutes_max,
+         "thresholds": dict(event.thresholds), "version": event.originator_version},
     )  # fmt: skip
+
+
+def _settings_changed(event: Programme.SettingsChanged, position: int, rows: Rows) -> None:
+    """The new settings: the worklist reads them at once; later facts are dated and classified with them."""
+    row = rows.require(PROGRAMMES, str(event.originator_id))
+    changed = {
+        "time_zone": event.time_zone, "default_months": event.default_months,
+        "meeting_min": event.meeting_minutes_min, "meeting_max": event.meeting_minutes_max,
+    }  # fmt: skip
+    row.update({name: value for name, value in changed.items() if value is not None})
+    row.update(thresholds={**row["thresholds"], **event.thresholds}, version=event.originator_version)
+    rows.put(PROGRAMMES, row)
 
 
 def _drafted(event: M.ConventionDrafted, position: int, rows: Rows) -> None:
@@ -139,8 +155,14 @@ def _put(rows: Rows, row: Row) -> None:
 
 
 def _later(event: Any, position: int, rows: Rows) -> None:
-    """An event after the draft: the summary's fold (`projections/summary_fold.py`) on its mentorship's row."""
+    """An event after the draft: the summary's fold (`projections/summary_fold.py`) on its mentorship's row.
+
+    It is dated and classified with its programme's settings in force now (what was folded before keeps its own).
+    """
     row = rows.require(MENTORSHIPS, str(event.originator_id))
+    programme = rows.require(PROGRAMMES, row["programme_id"])
+    row["time_zone"] = programme["time_zone"]
+    row["facts"]["target"] = [programme["meeting_min"], programme["meeting_max"]]
     fold(row, event)
     row["version"] = event.originator_version
     _put(rows, row)
@@ -149,14 +171,18 @@ def _later(event: Any, position: int, rows: Rows) -> None:
 # The draft's entry comes after the mentorship events': it overrides theirs (it creates the row they fold into)
 HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = {
     Programme.ProgrammeLaunched: _launched,
+    Programme.SettingsChanged: _settings_changed,
     **dict.fromkeys(MENTORSHIP_EVENTS, _later),
     M.ConventionDrafted: _drafted,
 }
 
 
 def summary(row: Row, now: datetime) -> dict[str, Any]:
-    """The summary of MISSION section 4 from a stored row, with what is relative to `now` computed now."""
-    today = local_date(now, row["time_zone"])
+    """The summary of MISSION section 4 from a stored row, with what is relative to `now` computed now.
+
+    "Today" is in the programme's time zone in force (`today_zone`, read with the row), as for the worklist.
+    """
+    today = local_date(now, row.get("today_zone") or row["time_zone"])
     starts_on = date.fromisoformat(row["starts_on"])
     until = row["ended_on"] or row["withdrawn_on"]
     end = date.fromisoformat(until) if until else today
@@ -187,17 +213,23 @@ def summary(row: Row, now: datetime) -> dict[str, Any]:
     }
 
 
+# A mentorship's row with its programme's time zone in force, the zone of "today" (`summary`)
+SELECT_ROWS = (
+    f"SELECT m.*, p.time_zone AS today_zone FROM {MENTORSHIPS.name} m "
+    f"LEFT JOIN {PROGRAMMES.name} p ON p.id = m.programme_id"
+)
+
+
 def find(view: Any, mentorship_id: str) -> Row | None:
     """One mentorship's stored row."""
-    found = view.query(f"SELECT * FROM {MENTORSHIPS.name} WHERE id = ?", mentorship_id)
+    found = view.query(f"{SELECT_ROWS} WHERE m.id = ?", mentorship_id)
     return MENTORSHIPS.decode(found[0]) if found else None
 
 
 def of_programme(view: Any, programme_id: str, after: int, limit: int) -> list[Row]:
     """A page of a programme's mentorships, in drafting order, after a cursor position."""
     found = view.query(
-        f"SELECT * FROM {MENTORSHIPS.name} WHERE programme_id = ? AND drafted_position > ? "
-        "ORDER BY drafted_position LIMIT ?",
+        f"{SELECT_ROWS} WHERE m.programme_id = ? AND m.drafted_position > ? ORDER BY m.drafted_position LIMIT ?",
         programme_id,
         after,
         limit,
@@ -208,8 +240,8 @@ def of_programme(view: Any, programme_id: str, after: int, limit: int) -> list[R
 def of_party(view: Any, participant_id: str, after: int, limit: int) -> list[Row]:
     """A page of the mentorships where the participant is the mentor or the mentee."""
     found = view.query(
-        f"SELECT * FROM {MENTORSHIPS.name} WHERE (mentor_id = ? OR mentee_id = ?) AND drafted_position > ? "
-        "ORDER BY drafted_position LIMIT ?",
+        f"{SELECT_ROWS} WHERE (m.mentor_id = ? OR m.mentee_id = ?) AND m.drafted_position > ? "
+        "ORDER BY m.drafted_position LIMIT ?",
         participant_id,
         participant_id,
         after,
@@ -219,7 +251,7 @@ def of_party(view: Any, participant_id: str, after: int, limit: int) -> list[Row
 
 
 def programme(view: Any, programme_id: str) -> Row | None:
-    """A programme's time zone, meeting target and worklist thresholds."""
+    """A programme's settings in force (time zone, default months, meeting target, thresholds) and its version."""
     found = view.query(f"SELECT * FROM {PROGRAMMES.name} WHERE id = ?", programme_id)
     return PROGRAMMES.decode(found[0]) if found else None
 

@@ -221,7 +221,7 @@ P = "/v1/programmes/{programme_id}"
 M = "/v1/mentorships/{mentorship_id}"
 MEETING = M + "/meetings/{meeting_id}"
 PERSON = "/v1/participants/{participant_id}"
-GET, POST = "GET", "POST"
+GET, POST, PATCH = "GET", "POST", "PATCH"
 
 # Columns, in the order of CALLERS:
 #        own mentorship      fellows   other programme     credentials
@@ -249,6 +249,11 @@ TABLE: tuple[Row, ...] = (
     Row(GET, P + "/participants", the_base, None,
         (403, 403, 200, 403, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
     Row(GET, P + "/worklist", the_base, None,
+        (403, 403, 200, 403, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
+    # The programme's settings: its coordinators and auditors read them, its coordinators change them.
+    Row(GET, P, the_base, None,
+        (403, 403, 200, 200, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
+    Row(PATCH, P, the_base, {"default_months": 11},
         (403, 403, 200, 403, 403, 403, 404, 404, 404, 404, 401, 401, 401, 401)),
     # The programme's auditor only: no coordinator, no party.
     Row(GET, P + "/access-log", the_base, None,
@@ -379,6 +384,8 @@ def check_cell(w: World, row: Row, caller: str, expected: int) -> list[str]:
     before = w.position()
     if row.method == GET:
         response = w.client.get(row.url(subject), headers=headers)
+    elif row.method == PATCH:
+        response = w.client.patch(row.url(subject), json=body, headers=headers)
     else:
         response = w.post(row.url(subject), headers, body)
     failures = []

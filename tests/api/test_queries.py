@@ -74,6 +74,7 @@ ROUTES: dict[str, Get] = {
     P + "/participants": Get(paged=True),
     P + "/worklist": Get(),
     P + "/access-log": Get(paged=True),
+    P: Get(),  # the programme's settings
     "/v1/participants/{participant_id}/history": Get(),  # the mentor's, as in the access table
 }
 

@@ -28,6 +28,8 @@ def test_summary_history_and_lists_are_served_without_loading_an_aggregate(
         (m, world.mentor), (m, world.coordinator), (m, world.auditor), (f"{m}/history", world.mentee),
         ("/v1/me/mentorships", world.mentee), (f"/v1/programmes/{world.programme_id}/mentorships", world.auditor),
         (f"/v1/programmes/{world.programme_id}/report", world.coordinator),
+        (f"/v1/programmes/{world.programme_id}", world.coordinator),
+        (f"/v1/programmes/{world.programme_id}", world.auditor),
     ]  # fmt: skip
     for path, headers in reads:
         answer = app_client.get(path, headers=headers, params={"after": position})

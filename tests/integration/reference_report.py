@@ -84,6 +84,16 @@ def _launched(event: Programme.ProgrammeLaunched, position: int, rows: Rows) -> 
     )  # fmt: skip
 
 
+def _settings_changed(event: Programme.SettingsChanged, position: int, rows: Rows) -> None:
+    """A new time zone or meeting target: for the facts recorded from now on only."""
+    row = rows.require(PROGRAMMES, str(event.originator_id))
+    for column, value in (("time_zone", event.time_zone), ("meeting_min", event.meeting_minutes_min),
+                          ("meeting_max", event.meeting_minutes_max)):  # fmt: skip
+        if value is not None:
+            row[column] = value
+    rows.put(PROGRAMMES, row)
+
+
 def _drafted(event: M.ConventionDrafted, position: int, rows: Rows) -> None:
     row: Row = dict.fromkeys(MENTORSHIPS.column_names)
     row.update(
@@ -186,6 +196,7 @@ def _fold(event: Any, position: int, rows: Rows) -> None:
     fact.update(position=position, programme_id=row["programme_id"], mentorship_id=row["id"])
     handler = FACT_HANDLERS.get(type(event))
     if handler is not None:
+        row["time_zone"] = rows.require(PROGRAMMES, row["programme_id"])["time_zone"]  # the zone in force now
         fact["on_date"] = local_day(event.occurred_at, row["time_zone"])
         handler(row, fact, event, rows)
     if fact["kind"] is not None:
@@ -196,6 +207,7 @@ def _fold(event: Any, position: int, rows: Rows) -> None:
 # The model's table; the draft's entry overrides the mentorship events' (it creates the row they fold into)
 HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = {
     Programme.ProgrammeLaunched: _launched,
+    Programme.SettingsChanged: _settings_changed,
     **dict.fromkeys(MENTORSHIP_EVENTS, _fold),
     M.ConventionDrafted: _drafted,
 }

@@ -103,6 +103,15 @@ def test_the_fixture_store_serves_the_same_summary_report_worklist_and_journal(t
         assert answers["report"] == SERVED["report"]
         assert answers["worklist"] == SERVED["worklist"]
         assert journal == SERVED["journal"]
+        # When its coordinator then changes the zone (the same day there today) and widens the meeting target
+        programme = f"/v1/programmes/{PROGRAMME_ID}"
+        assert client.get(programme, headers=coordinator).json()["time_zone"] == "America/Toronto"
+        change = {"time_zone": "Europe/Paris", "meeting_minutes": {"min": 30, "max": 200}}
+        changed = client.patch(programme, json=change, headers={**coordinator, "If-Match": '"1"'})
+        assert changed.status_code == 200, changed.text
+        # Then the facts recorded before keep their days and classification: the report is the one served
+        after = {"after": changed.json()["position"]}
+        assert client.get(f"{programme}/report", params=after, headers=coordinator).json() == SERVED["report"]
 
 
 def row(read_side: Any, role: str) -> str:

@@ -186,8 +186,8 @@ def test_invariant_programme_defaults() -> None:
     [
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
         ({"default_months": 0}, "default_months"),
-        ({"thresholds": {"unknown": 3}}, "thresholds"),
-        ({"thresholds": {"no_meeting_days": -1}}, "thresholds"),
+        ({"thresholds": {"unknown": 3}}, "thresholds.unknown"),  # named as the API's body names it
+        ({"thresholds": {"no_meeting_days": -1}}, "thresholds.no_meeting_days"),
     ],
     ids=["zone", "months", "unknown-threshold", "negative-threshold"],
 )
