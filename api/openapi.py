@@ -170,10 +170,23 @@ def name_request_body(operation: Document, schemas: Document) -> None:
     media = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if media is None or "$ref" in media["schema"]:
         return
-    schema = media["schema"]
-    assert "$defs" not in schema, "a body model with nested models needs its `$defs` moved as well"
+    schema = rerooted(media["schema"])
+    for name, nested in schema.pop("$defs", {}).items():  # nested models (a merge patch's parts) become components
+        assert schemas.setdefault(name, nested) == nested, f"two models named {name}"
     assert schemas.setdefault(schema["title"], schema) == schema, f"two body models named {schema['title']}"
     media["schema"] = {"$ref": SCHEMAS + schema["title"]}
+
+
+def rerooted(schema: Any) -> Any:
+    """The schema with its local references (`#/$defs/X`) pointed at the components (`#/components/schemas/X`)."""
+    if isinstance(schema, dict):
+        local = schema.get("$ref")
+        if isinstance(local, str) and local.startswith("#/$defs/"):
+            return {**schema, "$ref": SCHEMAS + local.removeprefix("#/$defs/")}
+        return {key: rerooted(value) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [rerooted(item) for item in schema]
+    return schema
 
 
 def describe(doc: Document, public_url: str) -> None:
