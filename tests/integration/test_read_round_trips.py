@@ -32,3 +32,18 @@ def test_queries_skip_the_transaction(pg_schema: str, tmp_path: Any, monkeypatch
     finally:
         read_side.close()
         service.close()
+
+
+def test_read_model_statements_are_planned_serially(pg_schema: str, tmp_path: Any) -> None:
+    """A parallel plan's worker launch cost more than the indexed aggregates it would share (the report's)."""
+    settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url(), database_schema=pg_schema)
+    service = build_service(settings)
+    read_side = ReadSide(service.store, settings)
+    try:
+        with read_side.view("report").datastore.get_connection() as conn:
+            assert conn.execute("SHOW max_parallel_workers_per_gather").fetchone() == {
+                "max_parallel_workers_per_gather": "0"
+            }
+    finally:
+        read_side.close()
+        service.close()
