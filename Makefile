@@ -38,8 +38,16 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The suite, and beside it the 60-second database outage (tests/api/test_database_restart.py, on a cluster of its
+# own): that test mostly waits, so running it alongside costs the suite no time. Both must pass.
 test: lint
-	$(BIN)/pytest
+	@mkdir -p var
+	@MENTORAT_TEST_LONG_FAULTS=1 $(BIN)/pytest -q tests/api/test_database_restart.py -k sixty \
+		> var/long-faults.log 2>&1 & long=$$!; \
+	$(BIN)/pytest; suite=$$?; \
+	wait $$long; faults=$$?; \
+	echo "the 60-second database outage (var/long-faults.log):"; tail -n 5 var/long-faults.log; \
+	test $$suite -eq 0 && test $$faults -eq 0
 
 # The long run of the property tests: 200 generated cases per operation (valid and invalid), at random,
 # and 200 random one-byte tamperings per store.

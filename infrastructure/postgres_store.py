@@ -17,8 +17,11 @@ from eventsourcing.utils import Environment, EnvType
 from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg_pool import PoolTimeout
+from psycopg_pool.base import AttemptWithBackoff
 
 from infrastructure.postgres import LIBPQ_CONNECT_TIMEOUT, LIBPQ_OPTIONS
+
+MOST_BETWEEN_RECONNECTS = 2.0  # seconds: a pool tries again this often at least while the database is away
 
 
 class StoreUnavailable(PersistenceError):
@@ -51,3 +54,22 @@ class BoundedPostgresFactory(PostgresFactory):
             kwargs["connect_timeout"] = self.env.get(LIBPQ_CONNECT_TIMEOUT)
         if self.env.get(LIBPQ_OPTIONS):
             kwargs["options"] = self.env.get(LIBPQ_OPTIONS)
+
+
+def bounded_backoff(update_delay: Any) -> Any:
+    """psycopg_pool's reconnection delay, capped at `MOST_BETWEEN_RECONNECTS`.
+
+    The pool doubles the delay after each failed attempt (1, 2, 4 ... 64 s) and offers no cap: after a 60 s outage
+    its next attempt could come a minute after the database is back, every request a 503 meanwhile.
+    """
+
+    def capped(self: AttemptWithBackoff, now: float) -> None:
+        update_delay(self, now)
+        self.delay = min(self.delay, MOST_BETWEEN_RECONNECTS)
+
+    capped.__wrapped__ = update_delay  # type: ignore[attr-defined]
+    return capped
+
+
+if not hasattr(AttemptWithBackoff.update_delay, "__wrapped__"):
+    AttemptWithBackoff.update_delay = bounded_backoff(AttemptWithBackoff.update_delay)  # type: ignore[method-assign]
