@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Reason
 from domain.events import MentoratAggregate, MentoratCreated
 from domain.values import MAX_MONTHS, MIN_MONTHS, Actor, check_range, check_text
 
@@ -68,10 +68,12 @@ class Programme(MentoratAggregate):
         try:
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidValue("time_zone") from None
+            raise InvalidValue("time_zone", reason=Reason.UNKNOWN_TIME_ZONE) from None
         merged = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-        if set(merged) != set(DEFAULT_THRESHOLDS) or any(v < 0 for v in merged.values()):
-            raise InvalidValue("thresholds")
+        if set(merged) != set(DEFAULT_THRESHOLDS):
+            raise InvalidValue("thresholds", reason=Reason.UNKNOWN_FIELD)
+        if any(v < 0 for v in merged.values()):
+            raise InvalidValue("thresholds", reason=Reason.OUT_OF_RANGE)
         return cls._create(
             cls.ProgrammeLaunched,
             id=programme_id,

@@ -44,6 +44,7 @@ from application.authorization import Caller
 from application.participants import served_email, served_name
 from application.service import MentoratService
 from bootstrap.read_side import ReadSide
+from domain.errors import InvalidValue, Reason
 from domain.permissions import Action
 from domain.values import local_date
 from projections import access_log, directory, programme_report, summary, timeline, worklist
@@ -228,7 +229,7 @@ async def get_report(
     zone = await projected(freshness, "report", lambda: programme_report.time_zone(reads.view("report"), programme_id))
     low, high = _day(given[0], zone, "from"), _day(given[1], zone, "to")
     if low is not None and high is not None and high <= low:
-        raise RequestInvalid([{"field": "to", "code": "before_from"}])
+        raise RequestInvalid.query("to", "before_from", Reason.NOT_AFTER_FROM)
     return await run_in_threadpool(_report, reads, programme_id, service.ports.clock(), (low, high), format)
 
 
@@ -256,14 +257,17 @@ def _bound(value: str | None, field: str) -> date | None:
             return date.fromisoformat(value)
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise RequestInvalid([{"field": field, "code": "invalid"}]) from None
+        raise RequestInvalid.query(field, "invalid", Reason.MALFORMED) from None
     if moment.tzinfo is None:
-        raise RequestInvalid([{"field": field, "code": "timezone_required"}])
+        raise RequestInvalid.query(field, "timezone_required", Reason.TIMEZONE_REQUIRED)
     return moment
 
 
 def _day(bound: date | None, zone: str, field: str) -> date | None:
     """A bound's date: a time counts as its date in the programme's time zone."""
     if isinstance(bound, datetime):
-        return local_date(bound, zone, field)
+        try:
+            return local_date(bound, zone, field)
+        except InvalidValue as error:  # a query parameter, not a field of a body
+            raise RequestInvalid.query(field, "invalid", error.reason) from None
     return bound
