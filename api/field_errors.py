@@ -132,3 +132,8 @@ def detail_of(items: Iterable[dict[str, Any]]) -> str:
     """The problem's `detail`: where the refused values were, in one fixed sentence."""
     where = {entry["location"] for entry in items}
     return DETAILS[where.pop()] if len(where) == 1 else MIXED_DETAIL
+
+
+def reasons_markdown() -> str:
+    """The documented list of reasons, one Markdown bullet each, in the enum's order."""
+    return "\n".join(f"- `{reason.value}`: {MEANINGS[reason]}" for reason in Reason)

@@ -43,8 +43,9 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "Bodies are JSON."),
     422: (
         "ValidationError",
-        "A value is refused: `errors` names the fields, never their values; or the `Idempotency-Key` was "
-        "used with another body (`idempotency-key-reused`).",
+        "A value is refused: each item of `errors` names a field, its `location` (body, query, path or header) "
+        "and a stable `reason` (the `Reason` schema lists them all), never its value; or the `Idempotency-Key` "
+        "was used with another body (`idempotency-key-reused`, reason `key_reused`).",
     ),
     500: ("InternalError", "An unexpected error, without detail."),
     503: (

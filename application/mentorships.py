@@ -59,6 +59,7 @@ class MentorshipCommands:
         """A coordinator drafts a convention; the mentee's participant records it in the same save."""
         actor = programme_actor(caller, programme_id, Action.DRAFT_CONVENTION)
         programme = self.store.load(Programme, programme_id)
+        Mentorship.check_pair(mentor_id, mentee_id)
         mentor = self._party(mentor_id, programme_id, Role.MENTOR, "mentor_id")
         mentee = self._party(mentee_id, programme_id, Role.MENTEE, "mentee_id")
         now = self.ports.clock()

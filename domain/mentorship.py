@@ -254,8 +254,7 @@ class Mentorship(MentoratAggregate):
         """The coordinator drafts a convention for a pair (R1)."""
         if not may(actor.role, Action.DRAFT_CONVENTION):
             raise errors.Forbidden
-        if mentor_id == mentee_id:
-            raise InvalidValue("mentor_id", "mentee_id", reason=Reason.SAME_PERSON)
+        cls.check_pair(mentor_id, mentee_id)
         check_range("months", months, MIN_MONTHS, MAX_MONTHS)
         return cls._create(
             cls.ConventionDrafted,
@@ -274,6 +273,12 @@ class Mentorship(MentoratAggregate):
         )
 
     # Guards ---------------------------------------------------------------
+
+    @staticmethod
+    def check_pair(mentor_id: UUID, mentee_id: UUID) -> None:
+        """The mentor and the mentee are two people (checked before their roles: the clearer reason)."""
+        if mentor_id == mentee_id:
+            raise InvalidValue("mentor_id", "mentee_id", reason=Reason.SAME_PERSON)
 
     def role_of(self, participant_id: UUID | None) -> str | None:
         """The participant's role in this mentorship, if a party."""
