@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api import waits
+from api import conditional, waits
 from api.deps import (
     CallerMay,
     CurrentCaller,
@@ -83,17 +83,23 @@ class ParticipantReader:
         return pid
 
 
-@router.get("/mentorships/{mentorship_id}", response_model=SummaryOut)
+@router.get("/mentorships/{mentorship_id}", response_model=SummaryOut, responses=conditional.NOT_MODIFIED)
 async def get_summary(
     scope: Annotated[ReadsMentorship, Depends(MentorshipReader(A.READ_SUMMARY))],
     freshness: SummaryReads,
     service: Service,
-) -> dict[str, Any]:
-    """A mentorship's summary: parties, coordinator and auditor."""
+    response: Response,
+    if_none_match: conditional.IfNoneMatch = None,
+) -> Any:
+    """A mentorship's summary: parties, coordinator and auditor; its `ETag` is the version for `If-Match`.
+
+    With `If-None-Match` naming the current version, 304 and no body (after scope: outside it, 404).
+    """
     reads = await freshness.wait()
     mentorship_id = str(scope[1].id)
     row = await projected(freshness, "summary", lambda: summary.find(reads.view("summary"), mentorship_id))
-    return summary.summary(row, service.ports.clock())
+    body = summary.summary(row, service.ports.clock())
+    return conditional.conditional(body, body["version"], if_none_match, response)
 
 
 @router.get("/mentorships/{mentorship_id}/history", response_model=TimelineOut)
