@@ -59,7 +59,7 @@ FALLBACK = Reason.MALFORMED  # a pydantic type not listed: the value does not pa
 
 # What each reason means, for the README and the OpenAPI description of the 422 answer (every member, tested).
 MEANINGS: dict[Reason, str] = {
-    Reason.MISSING: "a required field is absent (or null)",
+    Reason.MISSING: "a required field is absent, or null where the other values need it (a dispute's `dispute_id`)",
     Reason.UNKNOWN_FIELD: "the body has a field the command does not take (`field` is null: the name is request text)",
     Reason.WRONG_TYPE: "the value is of another JSON type (a string for a number, a number for a text, …)",
     Reason.MALFORMED: "the value does not parse (an id, a date, a time, an e-mail address, a cursor, a header)",
@@ -82,7 +82,7 @@ MEANINGS: dict[Reason, str] = {
     Reason.NOT_APPLICABLE: "the value is refused with the others given (a `dispute_id` or `ending_agreed` "
     "for a consultation whose topic does not take it)",
     Reason.TOO_MANY_OBJECTIVES: "a convention has at most 20 objectives",
-    Reason.ID_REUSED: "a new meeting, objective or dispute would reuse an id",
+    Reason.ID_REUSED: "a new meeting, objective or dispute would reuse an id (a fault of the server's id source)",
     Reason.UNKNOWN_TIME_ZONE: "the time zone is not an IANA time zone",
     Reason.NO_EMAIL_ADDRESS: "the participant named by the path has no e-mail address to send the code to",
     Reason.BEYOND_STORE_POSITION: "`?after` is beyond the event store's current position",
