@@ -62,6 +62,7 @@ class Served:
 
 @pytest.fixture
 def served(settings: Settings) -> Iterator[Served]:
+    """The app over the store under test, served on a real socket, with its world and pinned ids."""
     ids = PinnedIds()
     app = create_app(settings, Ports(clock=FakeClock(), new_id=ids, new_secret=IssuedSecrets()))
     with serve(app) as base, httpx.Client(base_url=base, timeout=30) as client:
@@ -86,10 +87,12 @@ class Case:
 
 
 def body(name: str | None, reason: Reason) -> tuple[tuple[str | None, str, Reason], ...]:
+    """One refused field of the body."""
     return ((name, "body", reason),)
 
 
 def query(name: str, reason: Reason) -> tuple[tuple[str | None, str, Reason], ...]:
+    """One refused query parameter."""
     return ((name, "query", reason),)
 
 
