@@ -15,7 +15,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
-from api import problems
+from api import field_errors, problems
 from api.idempotency import NEVER_REPLAYED
 from api.schemas import Problem
 from domain.errors import DomainError, RuleViolation
@@ -45,7 +45,8 @@ PROBLEMS: dict[int, tuple[str, str]] = {
         "ValidationError",
         "A value is refused: each item of `errors` names a field, its `location` (body, query, path or header) "
         "and a stable `reason` (the `Reason` schema lists them all), never its value; or the `Idempotency-Key` "
-        "was used with another body (`idempotency-key-reused`, reason `key_reused`).",
+        "was used with another body (`idempotency-key-reused`, reason `key_reused`). The reasons:\n\n"
+        + field_errors.reasons_markdown(),
     ),
     500: ("InternalError", "An unexpected error, without detail."),
     503: (

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.field_errors import FALLBACK, MEANINGS, PYDANTIC_REASONS
+from api.field_errors import FALLBACK, MEANINGS, PYDANTIC_REASONS, reasons_markdown
 from application.ports import Ports
 from bootstrap.settings import Settings
 from domain.errors import InvalidValue, Reason
@@ -459,6 +459,14 @@ def reasons_in_code() -> set[Reason]:
     return named
 
 
+def answers(document: Any) -> Iterator[dict[str, Any]]:
+    """Every response object of an OpenAPI document (the shared components and each operation's own)."""
+    yield from document.get("components", {}).get("responses", {}).values()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            yield from (a for a in operation.get("responses", {}).values() if "$ref" not in a)
+
+
 def documented_in_readme() -> set[str]:
     """The reasons the README's list names (the bullets of its section on errors)."""
     text = (ROOT / "README.md").read_text()
@@ -468,7 +476,10 @@ def documented_in_readme() -> set[str]:
 
 def test_the_documented_reasons_are_exactly_those_the_code_can_give(tmp_path: Path) -> None:
     """A new reason cannot be raised without being documented, nor documented without being raised."""
-    schemas = create_app(Settings(data_dir=tmp_path)).openapi()["components"]["schemas"]
+    document = create_app(Settings(data_dir=tmp_path)).openapi()
+    schemas = document["components"]["schemas"]
+    answers_422 = [a for a in answers(document) if "`reason`" in a.get("description", "")]
+    assert answers_422 and all(reasons_markdown() in a["description"] for a in answers_422)  # the 422 lists them
     in_schema = set(schemas["Reason"]["enum"])
     field_schema = schemas["FieldError"]["properties"]["reason"]
     assert field_schema["$ref"].endswith("/Reason")
