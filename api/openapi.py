@@ -48,11 +48,11 @@ PROBLEMS: dict[int, tuple[str, str]] = {
         "was used with another body (`idempotency-key-reused`, reason `key_reused`). The reasons:\n\n"
         + field_errors.reasons_markdown(),
     ),
-    500: ("InternalError", "An unexpected error, without detail."),
+    500: ("InternalError", "An unexpected error: one fixed `detail`, nothing of the error itself."),
     503: (
         "Unavailable",
         "Retry after `Retry-After` seconds: the read models do not include `?after` yet (`not-ready`), or the "
-        "database cannot be reached or did not answer in time (`unavailable`, without detail).",
+        "database cannot be reached or did not answer in time (`unavailable`, with one fixed `detail`).",
     ),
 }
 RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}

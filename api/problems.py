@@ -111,8 +111,8 @@ def invalid(errors: list[dict[str, Any]]) -> JSONResponse:
 
 
 def internal_error(error: BaseException) -> JSONResponse:
-    """A 500 with no detail. The log names the exception type and where it was raised, never its message
-    (a driver's message can quote the values it was given)."""
+    """A 500 whose detail is one fixed sentence, nothing of the error. The log names the exception type and
+    where it was raised, never its message (a driver's message can quote the values it was given)."""
     logger.error("unexpected %s at %s", type(error).__name__, raised_at(error))
     return problem(500, "internal-error", "Internal error", INTERNAL_DETAIL)
 
