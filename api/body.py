@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from api.problems import PayloadTooLarge, RequestInvalid, UnsupportedMediaType, validation_errors
+from api.field_errors import from_pydantic
+from api.problems import PayloadTooLarge, RequestInvalid, UnsupportedMediaType
 
 MAX_BODY_BYTES = 256 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -46,7 +47,7 @@ def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
         try:
             return model.model_validate_json(raw)
         except ValidationError as error:
-            raise RequestInvalid(validation_errors(error.errors(include_input=False, include_url=False))) from None
+            raise RequestInvalid(from_pydantic(error.errors(include_input=False, include_url=False))) from None
 
     return parse
 

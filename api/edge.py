@@ -58,7 +58,7 @@ class Guard:
         length = declared_length(scope)
         try:
             if length is not None and length > MAX_BODY_BYTES:
-                await problems.problem(413, "payload-too-large", "Payload too large")(scope, receive, guarded_send)
+                await problems.too_large()(scope, receive, guarded_send)
             else:
                 await self.app(scope, receive, guarded_send)
         except Exception as error:

@@ -24,10 +24,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import problems
 from api.body import read_capped
 from api.deps import bearer_token, etag
+from api.field_errors import item
 from api.problems import PayloadTooLarge
 from application.errors import Unauthenticated
 from application.idempotency import IdempotencyKeyInUse, IdempotencyRecords, MalformedKey, current_claim
 from application.service import MentoratService
+from domain.errors import Reason
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -79,7 +81,7 @@ class Idempotent:
         try:
             body = await read_capped(request)  # never more than 256 KiB in memory, chunked or not
         except PayloadTooLarge:
-            await problems.problem(413, "payload-too-large", "Payload too large")(scope, receive, send)
+            await problems.too_large()(scope, receive, send)
             return
         service: MentoratService = request.app.state.service
         records: IdempotencyRecords = request.app.state.idempotency  # built by bootstrap over the store's ledger
@@ -88,7 +90,7 @@ class Idempotent:
         if found.outcome == "replay" and found.sealed is not None:
             answer: Response = replay(records.opened(claim, found.sealed))
         elif found.outcome == "reused":
-            answer = problems.problem(422, "idempotency-key-reused", "Idempotency-Key reused with another request")
+            answer = reused()
         elif found.outcome != "claimed":
             answer = in_use()
         else:
@@ -126,15 +128,24 @@ async def refuse_at_commit(app: ASGIApp, scope: Scope, receive: Receive, send: S
     try:
         await app(scope, receive, send)
     except MalformedKey:
-        refused = [{"field": HEADER, "code": "invalid"}]
-        await problems.problem(422, "validation-error", "Validation error", errors=refused)(scope, receive, send)
+        refused = [item(HEADER, "invalid", "header", Reason.MALFORMED)]
+        await problems.invalid(refused)(scope, receive, send)
     finally:
         current_claim.reset(token)
 
 
+def reused() -> Response:
+    """422 for a key already used with another body: not a validation error, yet its `errors` say why."""
+    detail = "This `Idempotency-Key` was used before with another request: use a new key for a new request."
+    refused = [item(HEADER, "reused", "header", Reason.KEY_REUSED)]
+    title = "Idempotency-Key reused with another request"
+    return problems.problem(422, "idempotency-key-reused", title, detail, errors=refused)
+
+
 def in_use() -> Response:
     """409 while another request holds the key."""
-    response = problems.problem(409, "idempotency-key-in-use", "Idempotency-Key in use")
+    detail = "A request with this `Idempotency-Key` is still running: retry after `Retry-After` seconds."
+    response = problems.problem(409, "idempotency-key-in-use", "Idempotency-Key in use", detail)
     response.headers["Retry-After"] = "1"
     return response
 

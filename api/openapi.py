@@ -19,7 +19,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
-from api import problems
+from api import field_errors, problems
 from api.idempotency import NEVER_REPLAYED
 from api.openapi_links import link_created_ids
 from api.schemas import Problem
@@ -48,14 +48,16 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "Bodies are JSON."),
     422: (
         "ValidationError",
-        "A value is refused: `errors` names the fields, never their values; or the `Idempotency-Key` was "
-        "used with another body (`idempotency-key-reused`).",
+        "A value is refused: each item of `errors` names a field, its `location` (body, query, path or header) "
+        "and a stable `reason` (the `Reason` schema lists them all), never its value; or the `Idempotency-Key` "
+        "was used with another body (`idempotency-key-reused`, reason `key_reused`). The reasons:\n\n"
+        + field_errors.reasons_markdown(),
     ),
-    500: ("InternalError", "An unexpected error, without detail."),
+    500: ("InternalError", "An unexpected error: one fixed `detail`, nothing of the error itself."),
     503: (
         "Unavailable",
         "Retry after `Retry-After` seconds: the read models do not include `?after` yet (`not-ready`), or the "
-        "database cannot be reached or did not answer in time (`unavailable`, without detail).",
+        "database cannot be reached or did not answer in time (`unavailable`, with one fixed `detail`).",
     ),
 }
 RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}

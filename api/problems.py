@@ -11,10 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import field_errors
 from api.allow import allowed_methods
 from application.errors import PreconditionFailed, Unauthenticated
 from bootstrap.faults import unavailable
-from domain.errors import DomainError, Forbidden, InvalidValue, NotFound, RuleViolation
+from domain.errors import DomainError, Forbidden, InvalidValue, NotFound, Reason, RuleViolation
 
 logger = logging.getLogger("mentorat.api")
 PROBLEM_JSON = "application/problem+json"
@@ -34,11 +35,16 @@ class UnsupportedMediaType(DomainError):
 
 
 class RequestInvalid(InvalidValue):
-    """The body does not match the command's schema."""
+    """The request does not match the operation's schema: `errors` says where and why."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(*(str(e["field"]) for e in errors))
+        super().__init__(*(str(e["field"]) for e in errors), reason=Reason(errors[0]["reason"]))
         self.errors = errors
+
+    @classmethod
+    def query(cls, field: str, code: str, reason: Reason) -> RequestInvalid:
+        """One refused query parameter."""
+        return cls([field_errors.item(field, code, "query", reason)])
 
 
 class NotReady(DomainError):
@@ -60,16 +66,28 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
 ]
 UNAVAILABLE = "unavailable"  # the store cannot be reached or did not answer in time: retry after `Retry-After`
 HTTP_SLUGS = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
+HTTP_DETAILS = {
+    401: Unauthenticated.__doc__,
+    404: NotFound.__doc__,
+    405: "This path does not take this method: `Allow` lists those it takes.",
+    413: PayloadTooLarge.__doc__,
+}
+HTTP_DETAIL = "The request was refused."  # any other status Starlette itself might answer
+INTERNAL_DETAIL = "An unexpected error; it was logged, without the request."
+UNAVAILABLE_DETAIL = "The database cannot be reached or did not answer in time; retry after `Retry-After` seconds."
 
 
-def problem(status: int, slug: str, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
-    """A problem+json response; `detail` is always our own fixed text."""
-    body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem+json response; `detail` is always our own fixed sentence, never request text."""
+    body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
     body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "1"} if status == 503 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def too_large() -> JSONResponse:
+    """The 413, answered before the body is read (by the edge, or by the idempotency middleware)."""
+    return problem(413, PayloadTooLarge.slug, "Payload too large", PayloadTooLarge.__doc__ or "")
 
 
 def status_of(error_class: type[DomainError]) -> tuple[int, str] | None:
@@ -83,29 +101,21 @@ def domain_problem(error: DomainError) -> JSONResponse:
     if mapped is None:
         return internal_error(error)
     status, title = mapped
-    extra: dict[str, Any] = {}
-    if isinstance(error, RequestInvalid):
-        extra["errors"] = error.errors
-    elif isinstance(error, InvalidValue):
-        extra["errors"] = [{"field": f, "code": "invalid"} for f in error.fields]
-    return problem(status, error.slug, title, type(error).__doc__, **extra)
+    if isinstance(error, InvalidValue):
+        return invalid(error.errors if isinstance(error, RequestInvalid) else field_errors.from_invalid_value(error))
+    return problem(status, error.slug, title, type(error).__doc__ or title)
 
 
-def validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
-    """Field names and error codes only: pydantic's `input` and `msg` may echo the request."""
-    errors = []
-    for item in raw:
-        loc = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "header")]
-        field = None if item.get("type") == "extra_forbidden" else ".".join(loc) or None
-        errors.append({"field": field, "code": item.get("type", "invalid")})
-    return errors
+def invalid(errors: list[dict[str, Any]]) -> JSONResponse:
+    """The 422 `validation-error`: each refused field, where it was and why (`api/field_errors.py`)."""
+    return problem(422, "validation-error", "Validation error", field_errors.detail_of(errors), errors=errors)
 
 
 def internal_error(error: BaseException) -> JSONResponse:
-    """A 500 with no detail. The log names the exception type and where it was raised, never its message
-    (a driver's message can quote the values it was given)."""
+    """A 500 whose detail is one fixed sentence, nothing of the error. The log names the exception type and
+    where it was raised, never its message (a driver's message can quote the values it was given)."""
     logger.error("unexpected %s at %s", type(error).__name__, raised_at(error))
-    return problem(500, "internal-error", "Internal error")
+    return problem(500, "internal-error", "Internal error", INTERNAL_DETAIL)
 
 
 def raised_at(error: BaseException) -> str:
@@ -120,7 +130,7 @@ def unexpected(error: BaseException) -> JSONResponse:
     if not unavailable(error):
         return internal_error(error)
     logger.warning("store unavailable: %s at %s", type(error).__name__, raised_at(error))
-    return problem(503, UNAVAILABLE, "Service unavailable")
+    return problem(503, UNAVAILABLE, "Service unavailable", UNAVAILABLE_DETAIL)
 
 
 def install(app: FastAPI) -> None:
@@ -132,12 +142,13 @@ def install(app: FastAPI) -> None:
 
     async def on_request_validation(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
-        return problem(422, "validation-error", "Validation error", errors=validation_errors(list(error.errors())))
+        return invalid(field_errors.from_pydantic(error.errors()))
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         slug = HTTP_SLUGS.get(error.status_code, "http-error")
-        response = problem(error.status_code, slug, slug.replace("-", " ").capitalize())
+        detail = HTTP_DETAILS.get(error.status_code) or HTTP_DETAIL
+        response = problem(error.status_code, slug, slug.replace("-", " ").capitalize(), detail)
         response.headers.update(error.headers or {})  # the `Allow` of a 405: of the first route that matched
         methods = allowed_methods(request.app, request.url.path) if error.status_code == 405 else []
         if methods:

@@ -16,6 +16,7 @@ from api.problems import RequestInvalid
 from api.waits import Waits
 from application.authorization import Caller
 from bootstrap.read_side import ReadSide
+from domain.errors import Reason
 
 AFTER = (
     "A store position (a command answer's `position`): the answer waits until these read models include it, "
@@ -104,9 +105,9 @@ def page(
     try:
         after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise RequestInvalid([{"field": "cursor", "code": "invalid"}]) from None
+        raise RequestInvalid.query("cursor", "invalid", Reason.MALFORMED) from None
     if not 0 <= after <= 2**62:
-        raise RequestInvalid([{"field": "cursor", "code": "invalid"}])
+        raise RequestInvalid.query("cursor", "invalid", Reason.MALFORMED)
     return Page(limit, after)
 
 

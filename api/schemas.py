@@ -9,7 +9,10 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from api import field_errors
+from api.field_errors import Location
 from domain.access_record import AccessAction
+from domain.errors import Reason
 from projections import worklist
 
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
@@ -175,16 +178,17 @@ Omissible = Annotated[T | SkipJsonSchema[None], Field(default=None, json_schema_
 
 
 class FieldError(BaseModel):
-    """A refused field of a request, by name (null for an unknown field), never by value; `code` says why."""
+    """A refused part of a request, by name and place, never by value; `reason` says why (a stable list)."""
 
     model_config = ConfigDict(extra="forbid")
 
     field: str | None = Field(
-        description="The refused field or parameter, by name (null for an unknown field); never its value."
+        description="The refused field, query parameter or header; null for an unknown field or a body that is "
+        "not JSON (the name would be request text)."
     )
-    code: str = Field(
-        description="Why it was refused (pydantic's error type, or ours such as `invalid` or `timezone_required`)."
-    )
+    code: str = Field(description="The validator's own code (pydantic's error type, or `invalid`): may change.")
+    location: Location = Field(description="Where the refused value was: the body, the query, the path or a header.")
+    reason: Reason = Field(description="Why, from a stable list:\n\n" + field_errors.reasons_markdown())
 
 
 class Problem(BaseModel):
@@ -192,13 +196,13 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(description="`/problems/<slug>`: the stable slug says what happened.")
-    title: str = Field(description="A short human summary of the problem type.")
+    type: str = Field(description="`/problems/<slug>`: the slug is stable, clients branch on it.")
+    title: str = Field(description="A short title of the problem's kind.")
     status: int = Field(description="The HTTP status, as answered.")
-    detail: Annotated[
-        Omissible[str], Field(description="Our own fixed text about the problem type (never the request's content).")
-    ]
-    errors: Annotated[Omissible[list[FieldError]], Field(description="The refused fields (validation problems).")]
+    detail: str = Field(description="One fixed sentence saying what went wrong; never text of the request.")
+    errors: Omissible[list[FieldError]] = Field(
+        description="With a 422: each refused part of the request, where it was and why; never its value."
+    )
 
 
 class Committed(BaseModel):

@@ -27,10 +27,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.problems import NotReady, RequestInvalid
 from bootstrap.read_side import ReadSide
+from domain.errors import Reason
 
 log = logging.getLogger("mentorat.api")
 FIRST_PAUSE, LAST_PAUSE = 0.002, 0.05  # the poller's back-off between reads of the positions
-BEYOND_STORE = {"field": "after", "code": "beyond_store_position"}  # the query parameter, never its value
+BEYOND_STORE = ("after", "beyond_store_position", Reason.BEYOND_STORE_POSITION)  # the parameter, never its value
 
 
 @asynccontextmanager
@@ -90,7 +91,7 @@ class Waits:
         if not behind:
             return
         if position > stored:
-            raise RequestInvalid([dict(BEYOND_STORE)])
+            raise RequestInvalid.query(*BEYOND_STORE)
         if self.read_side.failures or self.seconds <= 0:
             raise NotReady
         if self._callers[caller] >= self.per_caller or len(self._waiters) >= self.per_process:

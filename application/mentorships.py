@@ -12,7 +12,7 @@ from application.authorization import Caller, mentorship_actor, programme_actor
 from application.errors import NotFound
 from application.mentorat import CommandResult, Mentorat, check_version
 from application.ports import Ports
-from domain.errors import InvalidValue, RuleViolation
+from domain.errors import InvalidValue, Reason, RuleViolation
 from domain.mentorship import Mentorship
 from domain.participant import Participant
 from domain.permissions import Action
@@ -59,6 +59,7 @@ class MentorshipCommands:
         """A coordinator drafts a convention; the mentee's participant records it in the same save."""
         actor = programme_actor(caller, programme_id, Action.DRAFT_CONVENTION)
         programme = self.store.load(Programme, programme_id)
+        Mentorship.check_pair(mentor_id, mentee_id)
         mentor = self._party(mentor_id, programme_id, Role.MENTOR, "mentor_id")
         mentee = self._party(mentee_id, programme_id, Role.MENTEE, "mentee_id")
         now = self.ports.clock()
@@ -81,9 +82,11 @@ class MentorshipCommands:
         try:
             participant = self.store.load(Participant, participant_id)
         except NotFound:
-            raise InvalidValue(field) from None
-        if participant.programme_id != programme_id or participant.role != role:
-            raise InvalidValue(field)
+            raise InvalidValue(field, reason=Reason.UNKNOWN_ID) from None
+        if participant.programme_id != programme_id:
+            raise InvalidValue(field, reason=Reason.WRONG_PROGRAMME)
+        if participant.role != role:
+            raise InvalidValue(field, reason=Reason.WRONG_ROLE)
         return participant
 
     def withdraw(self, caller: Caller, mentorship: MentorshipRef, expected_version: int | None = None) -> CommandResult:

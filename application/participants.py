@@ -14,7 +14,7 @@ from application.mentorat import CommandResult, Mentorat, check_version
 from application.outbox import INVITATION_MESSAGE, OutgoingMessage
 from application.ports import Ports
 from domain.credential import INVITATION, TOKEN, Credential
-from domain.errors import Forbidden, InvalidValue
+from domain.errors import Forbidden, InvalidValue, Reason
 from domain.participant import ERASED_NAME, Participant
 from domain.permissions import Action, may_act_on
 from domain.programme import Programme
@@ -119,7 +119,7 @@ class ParticipantCommands:
         code, invitation = self._issue_invitation(loaded, actor, self.ports.clock())  # refuses an inactive person
         email = served_email(loaded)
         if email is None:
-            raise InvalidValue("email")  # nowhere to send the code: nothing is saved
+            raise InvalidValue("email", reason=Reason.NO_EMAIL_ADDRESS)  # nowhere to send the code: nothing is saved
         message = OutgoingMessage(
             self.ports.new_id(),
             loaded.id,

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Reason
 from domain.events import MentoratAggregate, MentoratCreated
 from domain.values import Actor
 
@@ -60,7 +60,7 @@ class AccessRecord(MentoratAggregate):
     ) -> AccessRecord:
         """Record a read by this actor, now."""
         if action not in READS:
-            raise InvalidValue("action")
+            raise InvalidValue("action", reason=Reason.NOT_AN_ENUM_VALUE)
         return cls._create(
             cls.AccessRecorded,
             id=record_id,

@@ -13,7 +13,7 @@ from domain.disputes import CLOSED_BY_END as CLOSED_BY_END  # re-exported: statu
 from domain.disputes import OPEN as OPEN
 from domain.disputes import RECONCILED as RECONCILED
 from domain.disputes import SETTLED as SETTLED
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Reason
 from domain.events import MentoratAggregate, MentoratCreated, MentoratEvent
 from domain.permissions import Action, may
 from domain.values import (
@@ -254,8 +254,7 @@ class Mentorship(MentoratAggregate):
         """The coordinator drafts a convention for a pair (R1)."""
         if not may(actor.role, Action.DRAFT_CONVENTION):
             raise errors.Forbidden
-        if mentor_id == mentee_id:
-            raise InvalidValue("mentor_id", "mentee_id")
+        cls.check_pair(mentor_id, mentee_id)
         check_range("months", months, MIN_MONTHS, MAX_MONTHS)
         return cls._create(
             cls.ConventionDrafted,
@@ -274,6 +273,12 @@ class Mentorship(MentoratAggregate):
         )
 
     # Guards ---------------------------------------------------------------
+
+    @staticmethod
+    def check_pair(mentor_id: UUID, mentee_id: UUID) -> None:
+        """The mentor and the mentee are two people (checked before their roles: the clearer reason)."""
+        if mentor_id == mentee_id:
+            raise InvalidValue("mentor_id", "mentee_id", reason=Reason.SAME_PERSON)
 
     def role_of(self, participant_id: UUID | None) -> str | None:
         """The participant's role in this mentorship, if a party."""
@@ -312,13 +317,13 @@ class Mentorship(MentoratAggregate):
         """Nothing is placed before the convention's start date."""
         check_aware(field, moment)
         if local_date(moment, self.time_zone, field) < self.starts_on:
-            raise InvalidValue(field)
+            raise InvalidValue(field, reason=Reason.BEFORE_START)
 
     @staticmethod
     def check_new_id(field: str, new_id: UUID, existing: Collection[UUID]) -> None:
         """A new meeting, objective or dispute never reuses an id (it would reopen the old one)."""
         if new_id in existing:
-            raise InvalidValue(field)
+            raise InvalidValue(field, reason=Reason.ID_REUSED)
 
     def meeting(self, meeting_id: UUID) -> MeetingState:
         """A meeting of this mentorship, or not-found."""
@@ -346,7 +351,7 @@ class Mentorship(MentoratAggregate):
         self.check_new_id("objective_id", objective_id, self.objectives)
         check_text("text", text, required=True)
         if len(self.objectives) >= MAX_OBJECTIVES:
-            raise InvalidValue("text")
+            raise InvalidValue("text", reason=Reason.TOO_MANY_OBJECTIVES)
         self.check_open()
         self._happen(self.ObjectiveAdded, actor.id, actor.role, now, objective_id=objective_id, text=text)
 
@@ -378,7 +383,7 @@ class Mentorship(MentoratAggregate):
         if objective_id not in self.objectives:
             raise errors.NotFound
         if status not in set(ObjectiveStatus):
-            raise InvalidValue("status")
+            raise InvalidValue("status", reason=Reason.NOT_AN_ENUM_VALUE)
         self.check_signed()
         self._happen(self.ObjectiveAssessed, actor.id, actor.role, now, objective_id=objective_id, status=status)
 
@@ -430,7 +435,7 @@ class Mentorship(MentoratAggregate):
         held = held_at or meeting.scheduled_for
         self.check_on_or_after_start("held_at", held)
         if held > now:
-            raise InvalidValue("held_at")
+            raise InvalidValue("held_at", reason=Reason.IN_FUTURE)
         check_range("duration_minutes", duration_minutes, MIN_DURATION, MAX_DURATION)
         check_text("notes", notes, required=False)
         if next_meeting is not None:
@@ -466,7 +471,7 @@ class Mentorship(MentoratAggregate):
         self.check_allowed(Action.CANCEL_MEETING, actor)
         self.meeting(meeting_id)
         if not isinstance(unavoidable, bool):
-            raise InvalidValue("unavoidable")
+            raise InvalidValue("unavoidable", reason=Reason.WRONG_TYPE)
         check_text("note", note, required=False)
         self.check_active()
         self.open_meeting(meeting_id)
@@ -524,23 +529,27 @@ class Mentorship(MentoratAggregate):
     def _check_consultation_values(self, topic: str, dispute_id: UUID | None, outcome: str) -> None:
         """A dispute consultation names a dispute of this mentorship; an early-end one does not."""
         if topic == ConsultationTopic.DISPUTE:
-            if dispute_id is None or dispute_id not in self.disputes:
-                raise InvalidValue("dispute_id")
+            if dispute_id is None:
+                raise InvalidValue("dispute_id", reason=Reason.MISSING)
+            if dispute_id not in self.disputes:
+                raise InvalidValue("dispute_id", reason=Reason.UNKNOWN_ID)
+            if outcome not in set(Outcome):
+                raise InvalidValue("outcome", reason=Reason.NOT_AN_ENUM_VALUE)
             if outcome not in (Outcome.RECONCILED, Outcome.NOT_RECONCILED):
-                raise InvalidValue("outcome")
+                raise InvalidValue("outcome", reason=Reason.NOT_APPLICABLE)
         elif topic == ConsultationTopic.EARLY_END:
             if dispute_id is not None:
-                raise InvalidValue("dispute_id")
+                raise InvalidValue("dispute_id", reason=Reason.NOT_APPLICABLE)
             if outcome not in set(Outcome):
-                raise InvalidValue("outcome")
+                raise InvalidValue("outcome", reason=Reason.NOT_AN_ENUM_VALUE)
         else:
-            raise InvalidValue("topic")
+            raise InvalidValue("topic", reason=Reason.NOT_AN_ENUM_VALUE)
 
     def end(self, reason: str, note: str | None, actor: Actor, now: datetime) -> None:
         """A party or the coordinator ends it; early only after consulting the coordinator (R8)."""
         self.check_allowed(Action.END_RELATIONSHIP, actor)
         if reason not in set(EndReason):
-            raise InvalidValue("reason")
+            raise InvalidValue("reason", reason=Reason.NOT_AN_ENUM_VALUE)
         check_text("note", note, required=False)
         self.check_active()
         ended_on = local_date(now, self.time_zone)
@@ -555,9 +564,9 @@ class Mentorship(MentoratAggregate):
         """A party records an exception to confidentiality, never its content (R9)."""
         self.check_allowed(Action.RECORD_DISCLOSURE, actor)
         if basis not in set(DisclosureBasis):
-            raise InvalidValue("basis")
+            raise InvalidValue("basis", reason=Reason.NOT_AN_ENUM_VALUE)
         if authority is not None and authority not in set(Authority):
-            raise InvalidValue("authority")
+            raise InvalidValue("authority", reason=Reason.NOT_AN_ENUM_VALUE)
         if basis == DisclosureBasis.DANGER_TO_SELF_OR_OTHERS and actor.role != Role.MENTOR:
             raise errors.Forbidden
         self.check_signed()

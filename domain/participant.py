@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.errors import InvalidValue, MenteeHasConvention, ParticipantInactive
+from domain.errors import InvalidValue, MenteeHasConvention, ParticipantInactive, Reason
 from domain.events import MentoratAggregate, MentoratCreated, MentoratEvent
 from domain.values import Actor, Language, Role, check_text
 
@@ -110,14 +110,18 @@ class Participant(MentoratAggregate):
     ) -> Participant:
         """Register a person in a programme."""
         if role not in set(Role):
-            raise InvalidValue("role")
+            raise InvalidValue("role", reason=Reason.NOT_AN_ENUM_VALUE)
         if language not in set(Language):
-            raise InvalidValue("language")
+            raise InvalidValue("language", reason=Reason.NOT_AN_ENUM_VALUE)
         check_text("name", name, required=True)
-        if len(name) > MAX_NAME or not one_line(name):
-            raise InvalidValue("name")  # a name is one line: it is printed into messages sent to the person
-        if email is not None and (len(email) > MAX_EMAIL or "@" not in email):
-            raise InvalidValue("email")
+        if len(name) > MAX_NAME:
+            raise InvalidValue("name", reason=Reason.TOO_LONG)
+        if not one_line(name):
+            raise InvalidValue("name", reason=Reason.NOT_ONE_LINE)  # it is printed into messages sent to the person
+        if email is not None and len(email) > MAX_EMAIL:
+            raise InvalidValue("email", reason=Reason.TOO_LONG)
+        if email is not None and "@" not in email:
+            raise InvalidValue("email", reason=Reason.MALFORMED)
         return cls._create(
             cls.ParticipantRegistered,
             id=participant_id,

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Reason
 from domain.values import MAX_DURATION, MAX_MONTHS, MIN_DURATION, MIN_MONTHS, check_range
 
 DEFAULT_TIME_ZONE = "America/Toronto"
@@ -37,11 +37,11 @@ SETTING_FIELDS = ("time_zone", "default_months", "meeting_minutes_min", "meeting
 def check_time_zone(time_zone: object) -> str:
     """An IANA time zone name this system knows (`Europe/Paris`), or `InvalidValue("time_zone")`."""
     if not isinstance(time_zone, str) or time_zone not in _known_zones():
-        raise InvalidValue("time_zone")
+        raise InvalidValue("time_zone", reason=Reason.UNKNOWN_TIME_ZONE)
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidValue("time_zone") from None
+        raise InvalidValue("time_zone", reason=Reason.UNKNOWN_TIME_ZONE) from None
     return time_zone
 
 
@@ -71,9 +71,10 @@ class ProgrammeSettings:
         check_range("meeting_minutes.min", self.meeting_minutes_min, MIN_DURATION, MAX_DURATION)
         check_range("meeting_minutes.max", self.meeting_minutes_max, MIN_DURATION, MAX_DURATION)
         if self.meeting_minutes_min > self.meeting_minutes_max:
-            raise InvalidValue("meeting_minutes")  # a target of 90-60 minutes: no meeting could meet it
+            # a target of 90-60 minutes: no meeting could meet it
+            raise InvalidValue("meeting_minutes", reason=Reason.MIN_ABOVE_MAX)
         if set(self.thresholds) != set(DEFAULT_THRESHOLDS):
-            raise InvalidValue("thresholds")
+            raise InvalidValue("thresholds", reason=Reason.UNKNOWN_FIELD)
         for name, value in self.thresholds.items():
             check_range(f"thresholds.{name}", value, 0, THRESHOLD_LIMITS[name])
         return self
@@ -82,11 +83,12 @@ class ProgrammeSettings:
         """These settings with some replaced (`thresholds` merged key by key); unknown names are refused."""
         unknown = set(changes) - {*SETTING_FIELDS, "thresholds"}
         if unknown:
-            raise InvalidValue(*sorted(unknown))
+            raise InvalidValue(*sorted(unknown), reason=Reason.UNKNOWN_FIELD)
         thresholds = changes.get("thresholds") or {}
         unknown_thresholds = set(thresholds) - set(DEFAULT_THRESHOLDS)
         if unknown_thresholds:
-            raise InvalidValue(*(f"thresholds.{name}" for name in sorted(unknown_thresholds)))
+            names = (f"thresholds.{name}" for name in sorted(unknown_thresholds))
+            raise InvalidValue(*names, reason=Reason.UNKNOWN_FIELD)
         plain = {name: value for name, value in changes.items() if name != "thresholds"}
         return replace(self, **plain, thresholds={**self.thresholds, **thresholds})
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Reason
 from domain.events import MentoratAggregate, MentoratCreated
 from domain.values import Actor
 
@@ -45,7 +45,7 @@ class StoreSealing(MentoratAggregate):
     ) -> StoreSealing:
         """Record the sealing of `count` unchained events between two positions, by this actor, now."""
         if not 1 <= count <= last_position - first_position + 1:
-            raise InvalidValue("count")
+            raise InvalidValue("count", reason=Reason.OUT_OF_RANGE)
         return cls._create(
             cls.HistorySealed,
             id=sealing_id,

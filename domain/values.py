@@ -9,7 +9,7 @@ from enum import StrEnum
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Reason
 
 MAX_TEXT = 10_000
 MAX_OBJECTIVES = 20
@@ -107,7 +107,7 @@ def add_months(start: date, months: int) -> date:
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
     if year > date.max.year:
-        raise InvalidValue("starts_on", "months")
+        raise InvalidValue("starts_on", "months", reason=Reason.OUTSIDE_CALENDAR)
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
@@ -116,26 +116,30 @@ def local_date(moment: datetime, time_zone: str, field: str = "time") -> date:
     try:
         return moment.astimezone(ZoneInfo(time_zone)).date()
     except (OverflowError, ValueError):
-        raise InvalidValue(field) from None
+        raise InvalidValue(field, reason=Reason.OUTSIDE_CALENDAR) from None
 
 
 def check_text(field: str, text: str | None, *, required: bool) -> None:
     """Texts are at most 10,000 characters; a required one is not blank."""
     if text is None:
         if required:
-            raise InvalidValue(field)
+            raise InvalidValue(field, reason=Reason.MISSING)
         return
-    if len(text) > MAX_TEXT or (required and not text.strip()):
-        raise InvalidValue(field)
+    if len(text) > MAX_TEXT:
+        raise InvalidValue(field, reason=Reason.TOO_LONG)
+    if required and not text.strip():
+        raise InvalidValue(field, reason=Reason.BLANK)
 
 
 def check_aware(field: str, moment: datetime | None) -> None:
     """Times carry an explicit offset."""
     if moment is not None and moment.utcoffset() is None:
-        raise InvalidValue(field)
+        raise InvalidValue(field, reason=Reason.TIMEZONE_REQUIRED)
 
 
 def check_range(field: str, value: int, low: int, high: int) -> None:
     """An integer within [low, high]."""
-    if isinstance(value, bool) or not low <= value <= high:
-        raise InvalidValue(field)
+    if isinstance(value, bool):
+        raise InvalidValue(field, reason=Reason.WRONG_TYPE)
+    if not low <= value <= high:
+        raise InvalidValue(field, reason=Reason.OUT_OF_RANGE)

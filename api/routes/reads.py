@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api import waits
+from api import conditional, waits
 from api.deps import (
     CallerMay,
     CurrentCaller,
@@ -45,6 +45,7 @@ from application.authorization import Caller
 from application.participants import served_email, served_name
 from application.service import MentoratService
 from bootstrap.read_side import ReadSide
+from domain.errors import InvalidValue, Reason
 from domain.permissions import Action
 from domain.values import local_date
 from projections import access_log, directory, programme_report, summary, timeline, worklist
@@ -84,18 +85,28 @@ class ParticipantReader:
 
 
 @router.get(
-    "/mentorships/{mentorship_id}", response_model=SummaryOut, operation_id="getMentorship", tags=["mentorships"]
+    "/mentorships/{mentorship_id}",
+    response_model=SummaryOut,
+    responses=conditional.NOT_MODIFIED,
+    operation_id="getMentorship",
+    tags=["mentorships"],
 )
 async def get_summary(
     scope: Annotated[ReadsMentorship, Depends(MentorshipReader(A.READ_SUMMARY))],
     freshness: SummaryReads,
     service: Service,
-) -> dict[str, Any]:
-    """A mentorship's summary: parties, coordinator and auditor."""
+    response: Response,
+    if_none_match: conditional.IfNoneMatch = None,
+) -> Any:
+    """A mentorship's summary: parties, coordinator and auditor; its `ETag` is the version for `If-Match`.
+
+    With `If-None-Match` naming the current version, 304 and no body (after scope: outside it, 404).
+    """
     reads = await freshness.wait()
     mentorship_id = str(scope[1].id)
     row = await projected(freshness, "summary", lambda: summary.find(reads.view("summary"), mentorship_id))
-    return summary.summary(row, service.ports.clock())
+    body = summary.summary(row, service.ports.clock())
+    return conditional.conditional(body, body["version"], if_none_match, response)
 
 
 @router.get(
@@ -306,7 +317,7 @@ async def _figures(
     zone = await projected(freshness, "report", lambda: programme_report.time_zone(reads.view("report"), programme_id))
     low, high = _day(given[0], zone, "from"), _day(given[1], zone, "to")
     if low is not None and high is not None and high <= low:
-        raise RequestInvalid([{"field": "to", "code": "before_from"}])
+        raise RequestInvalid.query("to", "before_from", Reason.NOT_AFTER_FROM)
     return await run_in_threadpool(_report, reads, programme_id, service.ports.clock(), (low, high))
 
 
@@ -335,14 +346,17 @@ def _bound(value: str | None, field: str) -> date | None:
             return date.fromisoformat(value)
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise RequestInvalid([{"field": field, "code": "invalid"}]) from None
+        raise RequestInvalid.query(field, "invalid", Reason.MALFORMED) from None
     if moment.tzinfo is None:
-        raise RequestInvalid([{"field": field, "code": "timezone_required"}])
+        raise RequestInvalid.query(field, "timezone_required", Reason.TIMEZONE_REQUIRED)
     return moment
 
 
 def _day(bound: date | None, zone: str, field: str) -> date | None:
     """A bound's date: a time counts as its date in the programme's time zone."""
     if isinstance(bound, datetime):
-        return local_date(bound, zone, field)
+        try:
+            return local_date(bound, zone, field)
+        except InvalidValue as error:  # a query parameter, not a field of a body
+            raise RequestInvalid.query(field, "invalid", error.reason) from None
     return bound

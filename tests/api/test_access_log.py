@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
+from api.problems import INTERNAL_DETAIL
 from application.service import MentoratService
 from bootstrap.read_side import ReadSide
 from bootstrap.service import build_service
@@ -38,6 +39,13 @@ from tests.support import FakeClock, ports
 
 Entry = tuple[str, str | None, str, str, datetime]  # action, actor id, actor role, subject id, at
 ACCESS_TOPIC = "domain.access:AccessRecord.AccessRecorded"
+
+INTERNAL_ERROR = {
+    "type": "/problems/internal-error",
+    "title": "Internal error",
+    "status": 500,
+    "detail": INTERNAL_DETAIL,
+}
 
 
 @dataclass
@@ -347,7 +355,7 @@ def test_a_read_whose_access_cannot_be_recorded_fails_and_serves_nothing(
             refused = app_client.get(path, headers=headers)
             assert refused.status_code == 500, (path, refused.text)
             assert refused.headers["content-type"] == PROBLEM_JSON
-            assert refused.json() == {"type": "/problems/internal-error", "title": "Internal error", "status": 500}
+            assert refused.json() == INTERNAL_ERROR
         # And the queries that record nothing still answer
         assert app_client.get(f"/v1/mentorships/{scene.mentorship_id}", headers=mentor).status_code == 200
     assert position(app_client) == before

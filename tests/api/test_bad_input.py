@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bootstrap.settings import Settings
+from domain.errors import Reason
 from tests.api.conftest import (
     FUTURE_MEETING,
     PAST_MEETING,
@@ -38,6 +39,8 @@ LONG_TEXT = ECHO + "x" * 10_000  # 10,010 characters: over the limit, far under 
 TOO_LARGE = 256 * 1024 + 1
 NOBODY = "00000000-0000-4000-8000-00000000dead"  # well-formed, names nothing
 MALFORMED_ID = "not-a-uuid"
+ITEM_KEYS = {"field", "code", "location", "reason"}
+REASONS = {reason.value for reason in Reason}
 
 
 class Raw(bytes):
@@ -56,7 +59,8 @@ class Bad:
     body: Any = VALID
     status: int = 422
     slug: str = "validation-error"
-    fields: tuple[str, ...] = ()  # fields the 422 must name
+    fields: tuple[str | None, ...] = ()  # fields the 422 must name (None: an unknown field, a body not JSON)
+    reason: str | None = None  # the reason (`domain.errors.Reason`) the items naming those fields give
     who: str | None = "default"  # whose token; "default" is the route's actor, None no token
     headers: dict[str, str] = field(default_factory=dict)
     path: dict[str, str] = field(default_factory=dict)  # path parameters replaced
@@ -80,19 +84,31 @@ def no_own_cases(_: World) -> list[Bad]:
     return [Bad("a field of an empty command", {"status": ECHO})]
 
 
+NAIVE = "timezone_required"
+UNKNOWN = "unknown_id"
+ROLE = "wrong_role"
+NOT_LISTED = "not_an_enum_value"
+
+
+def without(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """The body without one of its fields."""
+    return {k: v for k, v in body.items() if k != name}
+
+
 def text_cases(name: str, base: dict[str, Any], required: bool) -> list[Bad]:
     """Bad values of a (confidential) text field."""
     cases = [
-        Bad(f"{name} over 10,000 characters", {**base, name: LONG_TEXT}, fields=(name,)),
-        Bad(f"{name} an int", {**base, name: 42}, fields=(name,)),
-        Bad(f"{name} a list", {**base, name: [ECHO]}, fields=(name,)),
-        Bad(f"{name} an object", {**base, name: {"text": ECHO}}, fields=(name,)),
+        Bad(f"{name} over 10,000 characters", {**base, name: LONG_TEXT}, fields=(name,), reason="too_long"),
+        Bad(f"{name} an int", {**base, name: 42}, fields=(name,), reason="wrong_type"),
+        Bad(f"{name} a list", {**base, name: [ECHO]}, fields=(name,), reason="wrong_type"),
+        Bad(f"{name} an object", {**base, name: {"text": ECHO}}, fields=(name,), reason="wrong_type"),
     ]
     if required:
         cases += [
-            Bad(f"{name} null", {**base, name: None}, fields=(name,)),
-            Bad(f"{name} empty", {**base, name: ""}, fields=(name,)),
-            Bad(f"{name} missing", {k: v for k, v in base.items() if k != name}, fields=(name,)),
+            Bad(f"{name} null", {**base, name: None}, fields=(name,), reason="wrong_type"),
+            Bad(f"{name} empty", {**base, name: ""}, fields=(name,), reason="too_short"),
+            Bad(f"{name} blank", {**base, name: " \n\t "}, fields=(name,), reason="blank"),
+            Bad(f"{name} missing", without(base, name), fields=(name,), reason="missing"),
         ]
     return cases
 
@@ -100,19 +116,34 @@ def text_cases(name: str, base: dict[str, Any], required: bool) -> list[Bad]:
 def time_cases(name: str, base: dict[str, Any], required: bool) -> list[Bad]:
     """Bad values of a time field: no offset, a date, text, a number."""
     cases = [
-        Bad(f"{name} without an offset", {**base, name: "2026-02-01T10:00:00"}, fields=(name,)),
-        Bad(f"{name} a date", {**base, name: "2026-02-01"}, fields=(name,)),
-        Bad(f"{name} text", {**base, name: ECHO + "-tomorrow"}, fields=(name,)),
-        Bad(f"{name} an impossible time", {**base, name: "2026-02-30T10:00:00+00:00"}, fields=(name,)),
-        Bad(f"{name} a number", {**base, name: 1_767_225_600}, fields=(name,)),
-        Bad(f"{name} a list", {**base, name: [FUTURE_MEETING]}, fields=(name,)),
-        Bad(f"{name} at the calendar's start", {**base, name: "0001-01-01T00:00:00+14:00"}, fields=(name,)),
-        Bad(f"{name} at the calendar's end", {**base, name: "9999-12-31T23:00:00-14:00"}, fields=(name,)),
+        Bad(f"{name} without an offset", {**base, name: "2026-02-01T10:00:00"}, fields=(name,), reason=NAIVE),
+        Bad(f"{name} a date", {**base, name: "2026-02-01"}, fields=(name,), reason="malformed"),
+        Bad(f"{name} text", {**base, name: ECHO + "-tomorrow"}, fields=(name,), reason="malformed"),
+        Bad(
+            f"{name} an impossible time",
+            {**base, name: "2026-02-30T10:00:00+00:00"},
+            fields=(name,),
+            reason="malformed",
+        ),
+        Bad(f"{name} a number", {**base, name: 1_767_225_600}, fields=(name,), reason="wrong_type"),
+        Bad(f"{name} a list", {**base, name: [FUTURE_MEETING]}, fields=(name,), reason="wrong_type"),
+        Bad(
+            f"{name} at the calendar's start",
+            {**base, name: "0001-01-01T00:00:00+14:00"},
+            fields=(name,),
+            reason="outside_calendar",
+        ),
+        Bad(
+            f"{name} at the calendar's end",
+            {**base, name: "9999-12-31T23:00:00-14:00"},
+            fields=(name,),
+            reason="outside_calendar",
+        ),
     ]
     if required:
         cases += [
-            Bad(f"{name} null", {**base, name: None}, fields=(name,)),
-            Bad(f"{name} missing", {k: v for k, v in base.items() if k != name}, fields=(name,)),
+            Bad(f"{name} null", {**base, name: None}, fields=(name,), reason="wrong_type"),
+            Bad(f"{name} missing", without(base, name), fields=(name,), reason="missing"),
         ]
     return cases
 
@@ -120,15 +151,15 @@ def time_cases(name: str, base: dict[str, Any], required: bool) -> list[Bad]:
 def enum_cases(name: str, base: dict[str, Any], required: bool = True) -> list[Bad]:
     """Bad values of an enumerated field."""
     cases = [
-        Bad(f"{name} not listed", {**base, name: ECHO}, fields=(name,)),
-        Bad(f"{name} upper case", {**base, name: str(base.get(name, "x")).upper()}, fields=(name,)),
-        Bad(f"{name} an int", {**base, name: 1}, fields=(name,)),
-        Bad(f"{name} an object", {**base, name: {"value": ECHO}}, fields=(name,)),
+        Bad(f"{name} not listed", {**base, name: ECHO}, fields=(name,), reason=NOT_LISTED),
+        Bad(f"{name} upper case", {**base, name: str(base.get(name, "x")).upper()}, fields=(name,), reason=NOT_LISTED),
+        Bad(f"{name} an int", {**base, name: 1}, fields=(name,), reason=NOT_LISTED),
+        Bad(f"{name} an object", {**base, name: {"value": ECHO}}, fields=(name,), reason=NOT_LISTED),
     ]
     if required:
         cases += [
-            Bad(f"{name} null", {**base, name: None}, fields=(name,)),
-            Bad(f"{name} missing", {k: v for k, v in base.items() if k != name}, fields=(name,)),
+            Bad(f"{name} null", {**base, name: None}, fields=(name,), reason=NOT_LISTED),
+            Bad(f"{name} missing", without(base, name), fields=(name,), reason="missing"),
         ]
     return cases
 
@@ -136,18 +167,18 @@ def enum_cases(name: str, base: dict[str, Any], required: bool = True) -> list[B
 def int_cases(name: str, base: dict[str, Any], low: int, high: int, required: bool = True) -> list[Bad]:
     """Out-of-range and mistyped values of an integer field."""
     cases = [
-        Bad(f"{name} {low - 1}", {**base, name: low - 1}, fields=(name,)),
-        Bad(f"{name} {high + 1}", {**base, name: high + 1}, fields=(name,)),
-        Bad(f"{name} -1", {**base, name: -1}, fields=(name,)),
-        Bad(f"{name} huge", {**base, name: 10**30}, fields=(name,)),
-        Bad(f"{name} a string", {**base, name: str(low)}, fields=(name,)),
-        Bad(f"{name} a float", {**base, name: low + 0.5}, fields=(name,)),
-        Bad(f"{name} a bool", {**base, name: True}, fields=(name,)),
+        Bad(f"{name} {low - 1}", {**base, name: low - 1}, fields=(name,), reason="out_of_range"),
+        Bad(f"{name} {high + 1}", {**base, name: high + 1}, fields=(name,), reason="out_of_range"),
+        Bad(f"{name} -1", {**base, name: -1}, fields=(name,), reason="out_of_range"),
+        Bad(f"{name} huge", {**base, name: 10**30}, fields=(name,), reason="out_of_range"),
+        Bad(f"{name} a string", {**base, name: str(low)}, fields=(name,), reason="wrong_type"),
+        Bad(f"{name} a float", {**base, name: low + 0.5}, fields=(name,), reason="wrong_type"),
+        Bad(f"{name} a bool", {**base, name: True}, fields=(name,), reason="wrong_type"),
     ]
     if required:
         cases += [
-            Bad(f"{name} null", {**base, name: None}, fields=(name,)),
-            Bad(f"{name} missing", {k: v for k, v in base.items() if k != name}, fields=(name,)),
+            Bad(f"{name} null", {**base, name: None}, fields=(name,), reason="wrong_type"),
+            Bad(f"{name} missing", without(base, name), fields=(name,), reason="missing"),
         ]
     return cases
 
@@ -155,9 +186,9 @@ def int_cases(name: str, base: dict[str, Any], low: int, high: int, required: bo
 def uuid_cases(name: str, base: dict[str, Any]) -> list[Bad]:
     """Mistyped ids in a body."""
     return [
-        Bad(f"{name} malformed", {**base, name: ECHO}, fields=(name,)),
-        Bad(f"{name} an int", {**base, name: 123}, fields=(name,)),
-        Bad(f"{name} a list", {**base, name: [NOBODY]}, fields=(name,)),
+        Bad(f"{name} malformed", {**base, name: ECHO}, fields=(name,), reason="malformed"),
+        Bad(f"{name} an int", {**base, name: 123}, fields=(name,), reason="wrong_type"),
+        Bad(f"{name} a list", {**base, name: [NOBODY]}, fields=(name,), reason="wrong_type"),
     ]
 
 
@@ -173,13 +204,15 @@ def participant_bad(w: World) -> list[Bad]:
     return [
         *enum_cases("role", base),
         *enum_cases("language", base),
-        Bad("name an int", {**base, "name": 5}, fields=("name",)),
-        Bad("name null", {**base, "name": None}, fields=("name",)),
-        Bad("name empty", {**base, "name": ""}, fields=("name",)),
-        Bad("name over 200 characters", {**base, "name": ECHO * 30}, fields=("name",)),
-        Bad("email without @", {**base, "email": ECHO}, fields=("email",)),
-        Bad("email an int", {**base, "email": 5}, fields=("email",)),
-        Bad("email missing", {k: v for k, v in base.items() if k != "email"}, fields=("email",)),
+        Bad("name an int", {**base, "name": 5}, fields=("name",), reason="wrong_type"),
+        Bad("name null", {**base, "name": None}, fields=("name",), reason="wrong_type"),
+        Bad("name empty", {**base, "name": ""}, fields=("name",), reason="too_short"),
+        Bad("name blank", {**base, "name": "   "}, fields=("name",), reason="blank"),
+        Bad("name of two lines", {**base, "name": ECHO + "\nBcc: x"}, fields=("name",), reason="not_one_line"),
+        Bad("name over 200 characters", {**base, "name": ECHO * 30}, fields=("name",), reason="too_long"),
+        Bad("email without @", {**base, "email": ECHO}, fields=("email",), reason="malformed"),
+        Bad("email an int", {**base, "email": 5}, fields=("email",), reason="wrong_type"),
+        Bad("email missing", without(base, "email"), fields=("email",), reason="missing"),
     ]
 
 
@@ -208,19 +241,34 @@ def draft_bad(w: World) -> list[Bad]:
     return [
         *uuid_cases("mentor_id", base),
         *uuid_cases("mentee_id", base),
-        Bad("mentor_id of nobody", {**base, "mentor_id": str(uuid.uuid4())}, fields=("mentor_id",)),
-        Bad("mentee_id of nobody", {**base, "mentee_id": str(uuid.uuid4())}, fields=("mentee_id",)),
-        Bad("mentor_id a mentee", {**base, "mentor_id": w.other_mentee_id}, fields=("mentor_id",)),
-        Bad("mentee_id a mentor", {**base, "mentee_id": w.mentor_id}, fields=("mentee_id",)),
-        Bad("mentor_id the auditor", {**base, "mentor_id": w.auditor_id}, fields=("mentor_id",)),
-        Bad("mentor_id of another programme", {**base, "mentor_id": w.other_coordinator_id}, fields=("mentor_id",)),
-        Bad("mentor_id a mentorship", {**base, "mentor_id": w.mentorship_id}, fields=("mentor_id",)),
-        Bad("mentor = mentee: one person holds one role", {**base, "mentor_id": w.mentee_id}, fields=("mentor_id",)),
-        Bad("starts_on impossible", {**base, "starts_on": "2026-13-01"}, fields=("starts_on",)),
-        Bad("starts_on text", {**base, "starts_on": ECHO}, fields=("starts_on",)),
-        Bad("starts_on an int", {**base, "starts_on": 20260101}, fields=("starts_on",)),
-        Bad("planned end past year 9999", {**base, "starts_on": "9999-06-01", "months": 36}, fields=("starts_on",)),
-        Bad("starts_on missing", {k: v for k, v in base.items() if k != "starts_on"}, fields=("starts_on",)),
+        Bad("mentor_id of nobody", {**base, "mentor_id": str(uuid.uuid4())}, fields=("mentor_id",), reason=UNKNOWN),
+        Bad("mentee_id of nobody", {**base, "mentee_id": str(uuid.uuid4())}, fields=("mentee_id",), reason=UNKNOWN),
+        Bad("mentor_id a mentee", {**base, "mentor_id": w.other_mentee_id}, fields=("mentor_id",), reason=ROLE),
+        Bad("mentee_id a mentor", {**base, "mentee_id": w.mentor_id}, fields=("mentee_id",), reason=ROLE),
+        Bad("mentor_id the auditor", {**base, "mentor_id": w.auditor_id}, fields=("mentor_id",), reason=ROLE),
+        Bad(
+            "mentor_id of another programme",
+            {**base, "mentor_id": w.other_coordinator_id},
+            fields=("mentor_id",),
+            reason="wrong_programme",
+        ),
+        Bad("mentor_id a mentorship", {**base, "mentor_id": w.mentorship_id}, fields=("mentor_id",), reason=UNKNOWN),
+        Bad(
+            "mentor = mentee: one person holds one role",
+            {**base, "mentor_id": w.mentee_id},
+            fields=("mentor_id", "mentee_id"),
+            reason="same_person",
+        ),
+        Bad("starts_on impossible", {**base, "starts_on": "2026-13-01"}, fields=("starts_on",), reason="malformed"),
+        Bad("starts_on text", {**base, "starts_on": ECHO}, fields=("starts_on",), reason="malformed"),
+        Bad("starts_on an int", {**base, "starts_on": 20260101}, fields=("starts_on",), reason="wrong_type"),
+        Bad(
+            "planned end past year 9999",
+            {**base, "starts_on": "9999-06-01", "months": 36},
+            fields=("starts_on", "months"),
+            reason="outside_calendar",
+        ),
+        Bad("starts_on missing", without(base, "starts_on"), fields=("starts_on",), reason="missing"),
         *int_cases("months", base, 1, 36, required=False),
     ]
 
@@ -254,15 +302,36 @@ def consultation_bad(w: World) -> list[Bad]:
         *enum_cases("outcome", base),
         *uuid_cases("dispute_id", about_dispute),
         *text_cases("note", base, required=False),
-        Bad("a dispute consultation without dispute_id", {**about_dispute, "dispute_id": None}, fields=("dispute_id",)),
-        Bad("dispute_id of nobody", {**about_dispute, "dispute_id": str(uuid.uuid4())}, fields=("dispute_id",)),
+        Bad(
+            "a dispute consultation without dispute_id",
+            {**about_dispute, "dispute_id": None},
+            fields=("dispute_id",),
+            reason="missing",
+        ),
+        Bad(
+            "dispute_id of nobody",
+            {**about_dispute, "dispute_id": str(uuid.uuid4())},
+            fields=("dispute_id",),
+            reason=UNKNOWN,
+        ),
         Bad(
             "dispute_id of another mentorship's kind",
             {**about_dispute, "dispute_id": w.meeting_id},
             fields=("dispute_id",),
+            reason=UNKNOWN,
         ),
-        Bad("an early-end consultation naming a dispute", {**base, "dispute_id": w.dispute_id}, fields=("dispute_id",)),
-        Bad("ending_agreed about a dispute", {**about_dispute, "outcome": "ending_agreed"}, fields=("outcome",)),
+        Bad(
+            "an early-end consultation naming a dispute",
+            {**base, "dispute_id": w.dispute_id},
+            fields=("dispute_id",),
+            reason="not_applicable",
+        ),
+        Bad(
+            "ending_agreed about a dispute",
+            {**about_dispute, "outcome": "ending_agreed"},
+            fields=("outcome",),
+            reason="not_applicable",
+        ),
     ]
 
 
@@ -297,7 +366,10 @@ def schedule_bad(_: World) -> list[Bad]:
     return [
         *time_cases("scheduled_for", base, required=True),
         Bad(
-            "scheduled before the start date", {"scheduled_for": "2025-12-01T10:00:00+00:00"}, fields=("scheduled_for",)
+            "scheduled before the start date",
+            {"scheduled_for": "2025-12-01T10:00:00+00:00"},
+            fields=("scheduled_for",),
+            reason="before_start",
         ),
     ]
 
@@ -313,13 +385,29 @@ def held_bad(_: World) -> list[Bad]:
         *time_cases("held_at", base, required=False),
         *time_cases("next_meeting_for", base, required=False),
         *text_cases("notes", base, required=False),
-        Bad("held at a future time", {**base, "held_at": "2026-02-01T10:00:00+00:00"}, fields=("held_at",)),
-        Bad("held before the start date", {**base, "held_at": "2025-12-01T10:00:00+00:00"}, fields=("held_at",)),
-        Bad("held by default at the (future) scheduled time", {"duration_minutes": 60}, fields=("held_at",)),
+        Bad(
+            "held at a future time",
+            {**base, "held_at": "2026-02-01T10:00:00+00:00"},
+            fields=("held_at",),
+            reason="in_future",
+        ),
+        Bad(
+            "held before the start date",
+            {**base, "held_at": "2025-12-01T10:00:00+00:00"},
+            fields=("held_at",),
+            reason="before_start",
+        ),
+        Bad(
+            "held by default at the (future) scheduled time",
+            {"duration_minutes": 60},
+            fields=("held_at",),
+            reason="in_future",
+        ),
         Bad(
             "next meeting before the start date",
             {**base, "next_meeting_for": "2025-06-01T10:00:00+00:00"},
             fields=("next_meeting_for",),
+            reason="before_start",
         ),
     ]
 
@@ -327,11 +415,11 @@ def held_bad(_: World) -> list[Bad]:
 def cancellation_bad(_: World) -> list[Bad]:
     base = {"unavoidable": True, "note": "a note"}
     return [
-        Bad("unavoidable missing", {"note": "a note"}, fields=("unavoidable",)),
-        Bad("unavoidable null", {**base, "unavoidable": None}, fields=("unavoidable",)),
-        Bad("unavoidable a string", {**base, "unavoidable": "yes"}, fields=("unavoidable",)),
-        Bad("unavoidable 'true'", {**base, "unavoidable": "true"}, fields=("unavoidable",)),
-        Bad("unavoidable an int", {**base, "unavoidable": 1}, fields=("unavoidable",)),
+        Bad("unavoidable missing", {"note": "a note"}, fields=("unavoidable",), reason="missing"),
+        Bad("unavoidable null", {**base, "unavoidable": None}, fields=("unavoidable",), reason="wrong_type"),
+        Bad("unavoidable a string", {**base, "unavoidable": "yes"}, fields=("unavoidable",), reason="wrong_type"),
+        Bad("unavoidable 'true'", {**base, "unavoidable": "true"}, fields=("unavoidable",), reason="wrong_type"),
+        Bad("unavoidable an int", {**base, "unavoidable": 1}, fields=("unavoidable",), reason="wrong_type"),
         *text_cases("note", base, required=False),
     ]
 
@@ -383,7 +471,7 @@ def generic_cases(template: str, route: Route, w: World) -> list[Bad]:
     valid = route.valid(w)
     valid_bytes = json.dumps(valid).encode()
     cases = [
-        Bad("malformed JSON", Raw(b'{"' + ECHO.encode() + b'": ')),
+        Bad("malformed JSON", Raw(b'{"' + ECHO.encode() + b'": '), reason="malformed_json", fields=(None,)),
         Bad("truncated JSON", Raw(valid_bytes[:-1] or b"{")),
         Bad("not UTF-8", Raw(b"\xff\xfe\x00")),
         Bad("deeply nested JSON", Raw(b"[" * 5000 + b"]" * 5000)),
@@ -391,8 +479,8 @@ def generic_cases(template: str, route: Route, w: World) -> list[Bad]:
         Bad("a list for the object", [valid]),
         Bad("a string for the object", ECHO),
         Bad("a number for the object", 7),
-        Bad("an unknown field", {**valid, "unexpected": ECHO}),
-        Bad("an unknown field named like content", {**valid, ECHO: 1}),
+        Bad("an unknown field", {**valid, "unexpected": ECHO}, reason="unknown_field", fields=(None,)),
+        Bad("an unknown field named like content", {**valid, ECHO: 1}, reason="unknown_field", fields=(None,)),
         Bad("a non-JSON content type", Raw(valid_bytes), 415, "unsupported-media-type", headers=TEXT),
         Bad("a form body", Raw(b"a=" + ECHO.encode()), 415, "unsupported-media-type", headers=FORM),
         Bad("JSON sent as XML", Raw(valid_bytes), 415, "unsupported-media-type", headers=XML),
@@ -540,9 +628,16 @@ def problem_failures(response: Any, case: Bad) -> list[str]:
             named = {e.get("field") for e in errors}
             missing = set(case.fields) - named
             if missing:
-                failures.append(f"fields {sorted(missing)} not named in {errors}")
-            if any(set(e) - {"field", "code"} for e in errors):
-                failures.append(f"an error item says more than field and code: {errors}")
+                failures.append(f"fields {sorted(map(str, missing))} not named in {errors}")
+            if any(set(e) != ITEM_KEYS for e in errors):
+                failures.append(f"an error item says more or less than {sorted(ITEM_KEYS)}: {errors}")
+            if any(e.get("location") != "body" or e.get("reason") not in REASONS for e in errors):
+                failures.append(f"an error item is not a body field with a listed reason: {errors}")
+            given = {e.get("reason") for e in errors if e.get("field") in case.fields}
+            if case.reason is not None and given != {case.reason}:
+                failures.append(f"reason {sorted(map(str, given))} != {case.reason!r}: {errors}")
+    if not isinstance(body.get("detail"), str) or not body["detail"]:
+        failures.append("a problem without a detail")
     return failures
 
 
@@ -767,7 +862,9 @@ def test_a_stale_if_match_and_a_validation_error_is_422(app_client: TestClient, 
         headers={**world.mentor, "If-Match": '"1"'},
     )
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "score", "code": "less_than_equal"}]
+    assert response.json()["errors"] == [
+        {"field": "score", "code": "less_than_equal", "location": "body", "reason": "out_of_range"}
+    ]
 
 
 def test_if_match_on_a_participant_command(app_client: TestClient, world: World) -> None:

@@ -24,6 +24,9 @@ from bootstrap.settings import Settings
 from tests.api.conftest import PROBLEM_JSON, bearer, serve
 from tests.support import FakeClock, ports
 
+BEYOND = "beyond_store_position"
+BEYOND_STORE = {"field": "after", "code": BEYOND, "location": "query", "reason": BEYOND}
+
 MAX_THREADS = 50
 SANITY = 20.0  # seconds: "at once" means long before any wait would time out (waits here are given 60 s)
 
@@ -130,7 +133,7 @@ def test_a_position_beyond_the_store_is_refused_at_once(settings: Settings, cloc
                     assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
                     body = response.json()
                     assert body["type"].endswith("/validation-error")
-                    assert body["errors"] == [{"field": "after", "code": "beyond_store_position"}]
+                    assert body["errors"] == [BEYOND_STORE]
                     assert str(at) not in response.text
                     assert run.pending == 0
 

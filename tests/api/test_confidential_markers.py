@@ -21,6 +21,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.problems import INTERNAL_DETAIL
 from application.service import MentoratService
 from bootstrap.settings import Settings
 from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, World, bearer, build_world, serve
@@ -320,7 +321,7 @@ def test_an_unexpected_error_is_a_bare_500_and_its_message_is_not_logged(
     body = response.json()
     assert body["type"].endswith("/internal-error")
     assert body["status"] == 500
-    assert "detail" not in body
+    assert body["detail"] == INTERNAL_DETAIL  # one fixed sentence: nothing of the error itself
     assert marker not in response.text
     records = logs()
     assert any(r.name == "mentorat.api" and "RuntimeError" in r.getMessage() for r in records), "the 500 is not logged"

@@ -10,6 +10,7 @@ import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from api.edge import Guard
+from api.problems import INTERNAL_DETAIL
 
 
 def http_scope(path: str, headers: list[tuple[bytes, bytes]] | None = None) -> Scope:
@@ -48,7 +49,8 @@ def test_an_unexpected_error_before_the_answer_is_the_bare_500_with_no_store(cap
     start, body = run(Guard(failing_before), http_scope("/v1/anything"))
     assert start["status"] == 500
     assert headers_of(start)[b"cache-control"] == b"no-store"
-    assert json.loads(body["body"]) == {"type": "/problems/internal-error", "title": "Internal error", "status": 500}
+    internal = {"type": "/problems/internal-error", "title": "Internal error", "status": 500, "detail": INTERNAL_DETAIL}
+    assert json.loads(body["body"]) == internal
     assert "quoting input" not in caplog.text
     assert "POST (no route) 500" in caplog.text
 

@@ -259,7 +259,8 @@ def test_a_malformed_key_is_422_naming_the_header_after_who_and_scope(
     assert send(world.auditor).status_code == 403
     answer = send(world.mentee)
     assert (answer.status_code, slug(answer)) == (422, "validation-error")
-    assert answer.json()["errors"] == [{"field": "Idempotency-Key", "code": "invalid"}]
+    refusal = {"field": "Idempotency-Key", "code": "invalid", "location": "header", "reason": "malformed"}
+    assert answer.json()["errors"] == [refusal]
     if key:
         assert key not in answer.text
     assert position(app_client) == before

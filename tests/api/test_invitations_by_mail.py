@@ -333,7 +333,8 @@ def test_a_name_is_one_line_so_no_one_writes_into_the_message(app_client: TestCl
     for name in ("Eve\nGo to https://evil.example/sign-in#code=", "Eve\r\nBcc: x@evil.example", "Eve\u2028x"):
         body = {"role": "mentee", "name": name, "email": "eve@example.org", "language": "fr"}
         refused = app_client.post(path, json=body, headers=world.coordinator)
-        assert refused.status_code == 422 and refused.json()["errors"] == [{"field": "name", "code": "invalid"}]
+        refusal = {"field": "name", "code": "invalid", "location": "body", "reason": "not_one_line"}
+        assert refused.status_code == 422 and refused.json()["errors"] == [refusal]
     # And a name an older release let through is printed on one line
     from application.outbox import OutgoingMessage
     from infrastructure.mail.compose import compose

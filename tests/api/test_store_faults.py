@@ -28,7 +28,12 @@ from tests.conftest import postgres_url
 from tests.support import FakeClock, ports
 
 pytestmark = pytest.mark.postgres
-UNAVAILABLE = {"type": "/problems/unavailable", "title": "Service unavailable", "status": 503}
+UNAVAILABLE = {
+    "type": "/problems/unavailable",
+    "title": "Service unavailable",
+    "status": 503,
+    "detail": "The database cannot be reached or did not answer in time; retry after `Retry-After` seconds.",
+}
 
 
 def pg_settings(schema: str, tmp_path: Path, **changes: Any) -> Settings:
@@ -58,7 +63,7 @@ def test_a_request_that_gets_no_connection_within_the_pool_timeout_is_503_unavai
         seconds = time.monotonic() - started
     finally:
         pool.putconn(held)
-    # Then it is 503 `unavailable` with Retry-After and no detail, after one pool timeout (not ten)
+    # Then it is 503 `unavailable` with Retry-After and a fixed detail, after one pool timeout (not ten)
     assert refused.status_code == 503, refused.text
     assert refused.json() == UNAVAILABLE
     assert refused.headers["content-type"] == "application/problem+json"
