@@ -25,7 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bootstrap.observation import StoreObservation
 
-disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series: one process or several (multiprocess mode has none) read alike
+# No `_created` series: one process or several (multiprocess mode has none) read alike.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own variable
 NO_ROUTE = "(no route)"  # as the access log says: an unknown path is not echoed
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
