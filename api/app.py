@@ -75,5 +75,6 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         routers.append(observability.metrics_router)
     for router in routers:
         app.include_router(router)
+        metrics.routes.extend(router.routes)
     openapi.document(app, routers)
     return app

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from fastapi.routing import APIRoute
@@ -35,16 +35,15 @@ COMMAND_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def route_of(scope: Scope) -> BaseRoute | None:
-    """The route the router matched; or, for an answer given before routing (an idempotent replay), the one it would."""
+def route_of(scope: Scope, routes: Sequence[BaseRoute]) -> BaseRoute | None:
+    """The route the router matched; or, for an answer given before routing (an idempotent replay), the one it would.
+
+    `routes` are the API's own (its routers', with their full paths): FastAPI's included routers match as a whole.
+    """
     route = scope.get("route")
     if isinstance(route, BaseRoute):
         return route
-    app = scope.get("app")
-    for candidate in getattr(getattr(app, "router", None), "routes", ()):
-        if candidate.matches(scope)[0] == Match.FULL:
-            return candidate  # type: ignore[no-any-return]
-    return None
+    return next((candidate for candidate in routes if candidate.matches(scope)[0] == Match.FULL), None)
 
 
 def template_of(route: BaseRoute | None) -> str:
@@ -97,10 +96,11 @@ class Metrics:
         if multiprocess:
             MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
         self._gauges: StoreGauges | None = None
+        self.routes: list[BaseRoute] = []  # the API's routes, for answers given before routing (`create_app`)
 
     def observe(self, scope: Scope, status: int, seconds: float, replayed: bool) -> None:
         """Count and time one answered request."""
-        route = route_of(scope)
+        route = route_of(scope, self.routes)
         template = template_of(route)
         method = scope["method"] if scope["method"] in METHODS else "other"  # the method is input: bounded
         self.requests.labels(template, method, str(status)).inc()
