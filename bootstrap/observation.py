@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder
 
 from bootstrap.mail import outbox_of
 from bootstrap.read_side import NAMES, ReadSide
@@ -42,6 +45,17 @@ class Outbox:
     oldest_seconds: float
 
 
+def head_position(recorder: ApplicationRecorder) -> int:
+    """The store's head position, asked once.
+
+    The library retries `max_notification_id` ten times on an `OperationalError` (a statement timeout is one): a
+    probe would wait ten statement timeouts. Its retry decorator keeps the plain method as `__wrapped__`.
+    """
+    once: Any = getattr(type(recorder).max_notification_id, "__wrapped__", None)
+    head = once(recorder) if once is not None else recorder.max_notification_id()
+    return int(head or 0)
+
+
 def utc_now() -> datetime:
     """The wall clock, in UTC."""
     return datetime.now(UTC)
@@ -56,7 +70,7 @@ class StoreObservation:
 
     def lags(self, names: Iterable[str] = NAMES) -> dict[str, Lag]:
         """Each read model's lag behind the store's head, read now."""
-        head = self.read_side.store.position()
+        head = head_position(self.read_side.store.recorder)
         positions = self.read_side.positions(names)
         now = self.clock()
         return {name: self.lag(name, position, head, now) for name, position in positions.items()}
