@@ -61,9 +61,12 @@ def command_name(route: BaseRoute | None) -> str | None:
 
 
 def outcome_of(status: int, replayed: bool) -> str:
-    """What became of a command: `replayed` (an Idempotency-Key's stored answer), `accepted`, `refused`, `failed`."""
+    """What became of a command: `replayed` (an Idempotency-Key's stored answer), `accepted`, `refused`, `failed`,
+    or `unanswered` (the caller left before any answer: status 0)."""
     if replayed:
         return "replayed"
+    if not status:
+        return "unanswered"
     return "accepted" if status < 400 else "refused" if status < 500 else "failed"
 
 
@@ -89,7 +92,8 @@ class Metrics:
         )
         self.commands = Counter(
             "mentorat_commands",
-            "Commands (POST, PUT, PATCH, DELETE on /v1/), by name and outcome: accepted, refused, failed, replayed.",
+            "Commands (POST, PUT, PATCH, DELETE on /v1/) by name and outcome: "
+            "accepted, refused, failed, replayed, unanswered.",
             ["command", "outcome"],
             registry=own,
         )

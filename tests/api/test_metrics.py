@@ -10,6 +10,7 @@ id that was created, a token, a code or the idempotency key.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Iterator
@@ -20,9 +21,11 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
 from api.app import create_app
-from api.metrics import NO_ROUTE, command_name
+from api.metrics import NO_ROUTE, Measured, Metrics, command_name
+from api.routes import mentorships
 from application.service import MentoratService
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
@@ -262,3 +265,25 @@ def test_every_log_line_is_one_json_object_with_time_level_logger_and_message(ru
     assert {"uvicorn.error", "mentorat.access"} <= loggers  # uvicorn's own lines and ours alike
     access = [line["message"] for line in lines if line["logger"] == "mentorat.access"]
     assert "GET /v1/mentorships/{mentorship_id} 200" in " ".join(access)
+
+
+def test_a_command_whose_caller_left_before_any_answer_is_unanswered() -> None:
+    metrics = Metrics()
+    metrics.routes.extend(mentorships.router.routes)
+
+    async def left(scope: Scope, receive: Receive, send: Send) -> None:
+        """The route never answered (its caller disconnected)."""
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is sent")
+
+    path = f"/v1/mentorships/{'0' * 8}-0000-0000-0000-{'0' * 12}/signatures"
+    scope = {"type": "http", "method": "POST", "path": path, "headers": [], "query_string": b""}
+    asyncio.run(Measured(left, metrics)(scope, receive, send))
+    text = metrics.exposition().decode()
+    signatures = "/v1/mentorships/{mentorship_id}/signatures"
+    assert f'mentorat_http_requests_total{{method="POST",route="{signatures}",status="0"}} 1.0' in text
+    assert f'mentorat_commands_total{{command="{command_of("POST", signatures)}",outcome="unanswered"}} 1.0' in text
