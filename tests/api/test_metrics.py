@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
@@ -31,6 +34,7 @@ from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from tests.api.conftest import bearer
 from tests.api.observed import Server, json_lines, observed_server, scrape, value
+from tests.conftest import STORES, postgres_url, require_postgres
 from tests.integration.confidential import Marks
 from tests.support import code_in, mail_directory, messages_to
 
@@ -178,13 +182,35 @@ def convention(run: Convention, service: MentoratService, settings: Settings) ->
         assert [r.status_code for r in refusals] == [422, 404, 404, 422, 401, 409], [r.text[:200] for r in refusals]
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Convention]:
-    """The module's server and the convention run through it."""
+@contextmanager
+def module_store(store: str, directory: Path) -> Iterator[Settings]:
+    """Settings for the module's store: SQLite in its directory, or PostgreSQL in a schema of its own, dropped after."""
+    if store == "sqlite":
+        yield Settings(data_dir=directory / "var", database_url=None)
+        return
+    require_postgres()
+    schema = "mentorat_test_" + secrets.token_hex(6)
+    with psycopg.connect(postgres_url(), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield Settings(
+            data_dir=directory / "var", database_url=postgres_url(), database_schema=schema, pool_size=2, max_overflow=2
+        )
+    finally:
+        with psycopg.connect(postgres_url(), autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema}_keys CASCADE")
+
+
+@pytest.fixture(scope="module", params=STORES)
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Convention]:
+    """The module's server on each store, and the convention run through it."""
     directory = tmp_path_factory.mktemp("metrics")
-    settings = Settings(data_dir=directory / "var", database_url=None)
     env = {"MENTORAT_LOG_FORMAT": "json", "MENTORAT_LOG_LEVEL": "DEBUG"}
-    with observed_server(settings, "observed", directory, **env) as server:
+    with (
+        module_store(request.param, directory) as settings,
+        observed_server(settings, "observed", directory, **env) as server,
+    ):
         service = build_service(settings)
         try:
             done = Convention(server, Marks())
