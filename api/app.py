@@ -12,11 +12,13 @@ from fastapi_offline import FastAPIOffline
 from api import openapi, problems
 from api.edge import Guard
 from api.idempotency import Idempotent
-from api.routes import meetings, mentorships, participants, programmes, reads, system
+from api.metrics import Measured, Metrics
+from api.routes import meetings, mentorships, observability, participants, programmes, reads, system
 from application.ports import Ports
 from application.service import MentoratService
 from bootstrap.background import Background
 from bootstrap.mail import build_delivery
+from bootstrap.observation import StoreObservation
 from bootstrap.read_side import ReadSide
 from bootstrap.service import build_idempotency_records, build_service
 from bootstrap.settings import Settings
@@ -35,6 +37,7 @@ def documented_app(docs: bool, **kwargs: Any) -> FastAPI:
 def create_app(settings: Settings | None = None, ports: Ports | None = None) -> FastAPI:
     """The FastAPI app over the configured store; the service is built in the lifespan."""
     settings = settings or Settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -43,6 +46,8 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         app.state.settings = settings
         app.state.idempotency = build_idempotency_records(service, settings)
         app.state.read_side = read_side = ReadSide(service.store, settings)
+        app.state.observation = observation = StoreObservation(read_side)  # /readyz and the store's gauges
+        metrics.watch(observation)
         app.state.delivery = delivery = build_delivery(service.store, settings)  # with or without projections
         background = Background(read_side, settings)
         delivery.start()
@@ -57,13 +62,20 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
             service.close()
 
     app = documented_app(settings.docs, title="Mentorat", version="1", lifespan=lifespan)
+    app.state.metrics = metrics
     problems.install(app)
 
     app.add_middleware(Idempotent)  # inside the guard: its 409, 422 and replays get `no-store` and a log line
-    app.add_middleware(Guard)  # the last added is the outermost: 413 comes before anything else
+    app.add_middleware(Guard)  # 413 comes before anything else the app does
+    if settings.metrics:
+        app.add_middleware(Measured, metrics=metrics)  # the last added is the outermost: it sees the guard's answers
 
-    routers = [module.router for module in (system, participants, mentorships, meetings, reads, programmes)]
+    modules = (system, observability, participants, mentorships, meetings, reads, programmes)
+    routers = [module.router for module in modules]
+    if settings.metrics:
+        routers.append(observability.metrics_router)
     for router in routers:
         app.include_router(router)
+        metrics.routes.extend(router.routes)
     openapi.document(app, routers, settings.public_url)
     return app

@@ -33,7 +33,7 @@ def declared_length(scope: Scope) -> int | None:
 
 
 class Guard:
-    """Wraps the app: what every HTTP request gets, whatever the routes do."""
+    """Wraps the app: what every HTTP request gets, whatever the routes do (only `api/metrics.py` is outside it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

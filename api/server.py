@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from typing import Any
@@ -14,6 +16,7 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from api.app import create_app
+from api.metrics import MULTIPROCESS_DIR
 from bootstrap.logs import configure_logging
 from bootstrap.settings import Settings
 
@@ -69,9 +72,15 @@ def leave_with_the_supervisor(interval: float = PARENT_CHECK_SECONDS) -> None:
 def serve_workers(workers: int, host: str, port: int, log_level: str) -> int:
     """Run `workers` processes of `worker_app` on one socket (uvicorn's supervisor restarts one that dies).
 
-    Answers the exit status: uvicorn's start-up failure (3) if a worker could not start, else 0.
+    Answers the exit status: uvicorn's start-up failure (3) if a worker could not start, else 0. The workers'
+    metrics go to a directory of their own, made here and removed at exit (`api/metrics.py`).
     """
     config = uvicorn.Config(WORKER_APP, factory=True, workers=workers, **server_options(host, port, log_level))
-    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
-    supervisor.run()
+    metrics_dir = tempfile.mkdtemp(prefix="mentorat-metrics-")
+    os.environ[MULTIPROCESS_DIR] = metrics_dir  # what the workers inherit: prometheus-client's multiprocess mode
+    try:
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return STARTUP_FAILURE if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes) else 0

@@ -1,12 +1,34 @@
-"""The process's logging, from settings: one format for `serve` (each worker too) and `projector`."""
+"""The process's logging, from settings: one format for `serve` (each worker too) and `projector`.
+
+`MENTORAT_LOG_FORMAT=json` writes one JSON object per line (`time`, `level`, `logger`, `message`, and `exc_info`
+when a record carries a traceback) through python-json-logger's formatter, rather than one of our own: it
+escapes every value, so a message with a newline stays on its line. Every logger reaches the root handler,
+uvicorn's too (`api/server.py` passes `log_config=None`; its access log is off, ours is `mentorat.access`).
+"""
 
 from __future__ import annotations
 
 import logging
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
 from bootstrap.settings import Settings
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+JSON_FIELDS = "{levelname}{name}{message}"
+RENAMED = {"levelname": "level", "name": "logger"}
+# Uvicorn adds `color_message` (the message again, with terminal colours) to its records: left out.
+SKIPPED = (*RESERVED_ATTRS, "color_message")
+
+
+def json_formatter() -> logging.Formatter:
+    """One JSON object per record: `time` (ISO 8601, UTC), `level`, `logger`, `message`."""
+    return JsonFormatter(JSON_FIELDS, style="{", rename_fields=RENAMED, timestamp="time", reserved_attrs=SKIPPED)
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log at `MENTORAT_LOG_LEVEL` to stderr, with the time, the level and the logger's name."""
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """Log at `MENTORAT_LOG_LEVEL` to stderr: text (time, level, logger's name, message) or JSON lines."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(json_formatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])

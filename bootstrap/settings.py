@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,7 @@ class Settings(BaseSettings):
     token_ttl_days: int = Field(default=30, ge=1, le=365)
     invitation_ttl_days: int = Field(default=7, ge=1, le=90)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (time, level, logger, message)
     projections: bool = True
     projection_batch_size: int = Field(default=1000, ge=1, le=100_000)
     projection_poll_seconds: float = Field(default=1.0, gt=0, le=60)
@@ -41,6 +43,8 @@ class Settings(BaseSettings):
     checkpoint_dir: Path | None = None  # where signed checkpoints go; SQLite default <data_dir>/checkpoints; PG: none
     checkpoint_minutes: float = Field(default=60.0, ge=0, le=7 * 24 * 60)  # periodic checkpoints; 0 turns them off
 
+    metrics: bool = True  # GET /metrics (Prometheus text format); MENTORAT_METRICS=false answers it 404
+    ready_max_lag_events: int = Field(default=1000, ge=0, le=10_000_000)  # /readyz: events a read model may be behind
     docs: bool = True  # /docs and /redoc (served offline); MENTORAT_DOCS=false turns them off
     mail_url: SecretStr | None = None  # smtp://[user[:password]@]host[:port][?starttls=true] or file:///dir
     mail_from: str = "Mentorat <mentorat@localhost>"

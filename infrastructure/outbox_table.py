@@ -41,6 +41,7 @@ PENDING = (
     "SELECT message_id, participant_id, created_at, attempts, next_attempt_at, last_error FROM {o} "
     "ORDER BY created_at, message_id LIMIT ?"
 )
+BACKLOG = "SELECT count(*) AS waiting, min(created_at) AS oldest FROM {o}"
 CONTEXT = b"mentorat/outbox/v1/"
 NONCE_BYTES = 12
 
@@ -67,6 +68,14 @@ class Due:
     participant_id: str
     attempts: int
     sealed: bytes
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """How many messages wait, and since when the oldest does (microseconds; None when none waits)."""
+
+    waiting: int
+    oldest: int | None
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,10 @@ class OutboxLedger(ABC):
     def _purge_deleted(self) -> None:
         """Overwrite what deleted rows left in the store's files, as far as the store allows."""
 
+    @abstractmethod
+    def _read(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        """Run one read-only statement; its rows."""
+
     def due_messages(self, now: datetime, limit: int) -> list[Due]:
         """Rows due for an attempt, oldest first."""
         rows = self._execute([(DUE, (micros(now), limit))])
@@ -166,3 +179,9 @@ class OutboxLedger(ABC):
             )
             for r in self._execute([(PENDING, (limit,))])
         ]
+
+    def backlog(self) -> Backlog:
+        """The messages waiting (sent ones are deleted): their number and the oldest one's creation time."""
+        [row] = self._read(BACKLOG, ())
+        oldest = row["oldest"]
+        return Backlog(int(row["waiting"]), None if oldest is None else int(oldest))

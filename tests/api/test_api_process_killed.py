@@ -103,9 +103,7 @@ def test_an_api_process_killed_mid_load_loses_nothing_acknowledged_and_runs_noth
             for client in clients:
                 client.start()
             try:
-                wait_until(
-                    lambda: all(len(s) >= ACKNOWLEDGED_BEFORE_THE_KILL for s in sent), [doomed, other], log, 60
-                )
+                wait_until(lambda: all(len(s) >= ACKNOWLEDGED_BEFORE_THE_KILL for s in sent), [doomed, other], log, 60)
                 # When every client has a command in flight inside its insert (the event table is held)
                 with (
                     psycopg.connect(postgres_url()) as holder,

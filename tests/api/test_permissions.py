@@ -230,6 +230,10 @@ GET, POST, PATCH = "GET", "POST", "PATCH"
 TABLE: tuple[Row, ...] = (
     Row(GET, "/healthz", the_base, None,
         (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Row(GET, "/readyz", the_base, None,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Row(GET, "/metrics", the_base, None,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     Row(GET, "/v1/me", the_base, None,
         (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 401, 401)),
     Row(GET, "/v1/me/mentorships", the_base, None,
@@ -401,8 +405,9 @@ def check_cell(w: World, row: Row, caller: str, expected: int) -> list[str]:
 
 
 def success_failures(w: World, row: Row, response: httpx.Response, before: int) -> list[str]:
-    """What is wrong with a 2xx: a JSON body (CSV for `.csv`), and for a command its version, position and ETag."""
-    media = "text/csv" if row.path.endswith(".csv") else "application/json"
+    """What is wrong with a 2xx: JSON (CSV for `.csv`, Prometheus text for `/metrics`), and for a command its
+    version, position and ETag."""
+    media = "text/csv" if row.path.endswith(".csv") else "text/plain" if row.path == "/metrics" else "application/json"
     if response.headers.get("content-type", "").split(";")[0] != media:
         return [f"content type {response.headers.get('content-type')!r}"]
     if row.method == GET:

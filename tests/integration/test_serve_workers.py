@@ -24,11 +24,23 @@ from bootstrap.read_side import NAMES
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from projections.coordination import lock_key
+from tests.api.observed import scrape, value
 from tests.conftest import postgres_url
-from tests.processes import MENTORAT, alive, descendants, kill, process_env, running, signed_mentorships, wait_until
+from tests.processes import (
+    MENTORAT,
+    alive,
+    descendants,
+    kill,
+    process_env,
+    running,
+    signed_mentorships,
+    stop_gracefully,
+    wait_until,
+)
 from tests.throwaway_cluster import free_port
 
 WORKERS = 2
+REQUESTS = "mentorat_http_requests_total"
 DUTIES = (*NAMES, WORKER_LOCK, DUTY_LOCK)  # every read model's projector, the outbox worker, the audit duties
 # Small pools (MENTORAT_POOL_SIZE 1): pools open eagerly, and the shared server's 100 connection slots serve
 # everyone's tests at once.
@@ -124,13 +136,16 @@ def test_workers_elect_one_process_per_duty_and_keep_it_when_a_worker_dies(pg_sc
 
 
 @pytest.mark.postgres
-def test_workers_without_projections_run_no_projector_and_one_outbox_worker(pg_schema: str, tmp_path: Path) -> None:
+def test_workers_without_projections_run_no_projector_one_outbox_worker_and_sum_their_metrics(
+    pg_schema: str, tmp_path: Path
+) -> None:
     settings = Settings(
         database_url=postgres_url(), database_schema=pg_schema, data_dir=tmp_path / "var", pool_size=1, max_overflow=2
     )
-    log, port, name = tmp_path / "serve.log", free_port(), "mentorat-write-only"
+    log, port, name, temp = tmp_path / "serve.log", free_port(), "mentorat-write-only", tmp_path / "tmp"
+    temp.mkdir()
     args = ["serve", "--port", str(port), "--workers", str(WORKERS), "--no-projections"]
-    env = process_env(settings, name)
+    env = process_env(settings, name, TMPDIR=str(temp), MENTORAT_STATEMENT_TIMEOUT_SECONDS="2")
     with psycopg.connect(postgres_url(), autocommit=True) as conn, running(args, env, log) as server:
         # Given two workers with `--no-projections` (the flag reaches them through the environment), both up
         wait_until(lambda: trying(conn, name) == WORKERS, [server], log, 90)
@@ -138,3 +153,44 @@ def test_workers_without_projections_run_no_projector_and_one_outbox_worker(pg_s
         expected = {**dict.fromkeys(DUTIES, 0), WORKER_LOCK: 1}
         wait_until(lambda: held(conn, pg_schema) == expected, [server], log, 30)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+        [directory] = temp.glob("mentorat-metrics-*")  # the supervisor's, for prometheus-client's multiprocess mode
+        metrics_add_up_and_readiness_needs_the_store(f"http://127.0.0.1:{port}", server, log, directory, pg_schema)
+        stop_gracefully(server, log)
+    # And the supervisor removed its metrics directory on the way out
+    assert not directory.exists()
+
+
+def metric_pids(directory: Path) -> set[int]:
+    """The processes whose counters prometheus-client's multiprocess mode keeps in the directory."""
+    return {int(path.stem.rsplit("_", 1)[1]) for path in directory.glob("counter_*.db")}
+
+
+def metrics_add_up_and_readiness_needs_the_store(
+    base: str, server: subprocess.Popen[bytes], log: Path, directory: Path, schema: str
+) -> None:
+    """Every scrape counts the requests of both workers; `/readyz` is 503 `unavailable` while the store is stuck."""
+    sent = 0
+
+    def both_answered() -> bool:
+        nonlocal sent
+        assert httpx.get(f"{base}/v1/me", timeout=10).status_code == 401  # a new connection; no token: no store
+        sent += 1
+        return metric_pids(directory) == set(workers_of(server.pid))
+
+    # Given requests, each on a new connection, until both workers have answered some
+    wait_until(both_answered, [server], log, 60)
+    # Then every scrape, whichever worker answers it, counts the requests of both
+    for _ in range(2 * WORKERS):
+        assert value(scrape(base), REQUESTS, route="/v1/me", method="GET", status="401") == sent
+    assert value(scrape(base), "mentorat_store_up") == 1
+    assert httpx.get(f"{base}/readyz", timeout=30).json()["projections"] == "elsewhere"
+    # When the events table is locked past the statement timeout, readiness says the store did not answer
+    with psycopg.connect(postgres_url()) as locking:
+        locking.execute(f"LOCK TABLE {schema}.mentorat_events IN ACCESS EXCLUSIVE MODE")
+        locked = httpx.get(f"{base}/readyz", timeout=30)
+        assert locked.status_code == 503, locked.text
+        assert locked.headers["retry-after"] == "1"
+        assert locked.json()["type"] == "/problems/unavailable"
+        assert value(scrape(base), "mentorat_store_up") == 0  # the request metrics are still there
+    # Then ready again once the store answers
+    assert httpx.get(f"{base}/readyz", timeout=30).status_code == 200

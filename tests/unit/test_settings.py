@@ -84,3 +84,20 @@ def test_the_process_environment_cannot_switch_off_the_recorders_hooks_or_the_se
         assert env["POSTGRES_ENABLE_DB_FUNCTIONS"] == "no"
         assert env["IS_SNAPSHOTTING_ENABLED"] == "no"
         assert env["MAPPER_TOPIC"] == "infrastructure.field_mapper:FieldMapper"
+
+
+def test_observability_settings_default_to_text_logs_metrics_on_and_a_batch_of_lag(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("MENTORAT_LOG_FORMAT", "MENTORAT_METRICS", "MENTORAT_READY_MAX_LAG_EVENTS"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = Settings()
+    assert (defaults.log_format, defaults.metrics, defaults.ready_max_lag_events) == ("text", True, 1000)
+    monkeypatch.setenv("MENTORAT_LOG_FORMAT", "json")
+    monkeypatch.setenv("MENTORAT_METRICS", "false")
+    monkeypatch.setenv("MENTORAT_READY_MAX_LAG_EVENTS", "0")
+    chosen = Settings()
+    assert (chosen.log_format, chosen.metrics, chosen.ready_max_lag_events) == ("json", False, 0)
+    monkeypatch.setenv("MENTORAT_LOG_FORMAT", "xml")
+    with pytest.raises(ValueError, match="log_format"):
+        Settings()
