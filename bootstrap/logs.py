@@ -32,3 +32,14 @@ def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(json_formatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
+
+
+def as_logged(settings: Settings, line: str, logger: str = "mentorat.startup") -> str:
+    """A line the CLI prints on stderr whatever the log level (the start-up line), in the log's format.
+
+    With JSON logs it is one JSON object like every other stderr line; in text it stays the plain line.
+    """
+    if settings.log_format != "json":
+        return line
+    record = logging.LogRecord(logger, logging.INFO, __file__, 0, line, None, None)
+    return json_formatter().format(record)

@@ -16,7 +16,7 @@ import typer
 from application.errors import NotFound
 from application.service import MentoratService
 from bootstrap.describe import checkpoints_off, projector_duties, serve_duties, startup_line
-from bootstrap.logs import configure_logging
+from bootstrap.logs import as_logged, configure_logging
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import ConfigurationError, DatabaseUnreachable, StoreUnavailable, check_store
@@ -211,9 +211,9 @@ def projector() -> None:
 
 def announce(settings: Settings, line: str, *, audits: bool) -> None:
     """Print the start-up line on stderr and, in a process running the audit duties, whether checkpoints are off."""
-    typer.echo(line, err=True)
+    typer.echo(as_logged(settings, line), err=True)
     if audits and (off := checkpoints_off(settings)):
-        typer.echo(off, err=True)
+        typer.echo(as_logged(settings, off), err=True)
 
 
 @contextmanager
