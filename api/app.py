@@ -13,7 +13,7 @@ from api import openapi, problems
 from api.edge import Guard
 from api.idempotency import Idempotent
 from api.metrics import Measured, Metrics
-from api.routes import meetings, mentorships, observability, participants, programmes, reads, system
+from api.routes import meetings, mentorships, observability, participants, programmes, reads, sign_in, system
 from application.ports import Ports
 from application.service import MentoratService
 from bootstrap.background import Background
@@ -22,6 +22,7 @@ from bootstrap.observation import StoreObservation
 from bootstrap.read_side import ReadSide
 from bootstrap.service import build_idempotency_records, build_service
 from bootstrap.settings import Settings
+from bootstrap.sign_in import SignInQueue
 
 
 def documented_app(docs: bool, **kwargs: Any) -> FastAPI:
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         metrics.watch(observation)
         app.state.delivery = delivery = build_delivery(service.store, settings)  # with or without projections
         background = Background(read_side, settings)
+        app.state.sign_ins = sign_ins = SignInQueue(service.sign_in.request)  # the answer never waits for it
+        sign_ins.start()
         delivery.start()
         if settings.projections:
             background.start()
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
             yield
         finally:
             background.stop()
+            sign_ins.stop()
             delivery.stop()
             read_side.close()
             service.close()
@@ -70,7 +74,7 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
     if settings.metrics:
         app.add_middleware(Measured, metrics=metrics)  # the last added is the outermost: it sees the guard's answers
 
-    modules = (system, observability, participants, mentorships, meetings, reads, programmes)
+    modules = (system, observability, participants, sign_in, mentorships, meetings, reads, programmes)
     routers = [module.router for module in modules]
     if settings.metrics:
         routers.append(observability.metrics_router)

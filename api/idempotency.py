@@ -35,7 +35,8 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 ANONYMOUS = "anonymous"  # the caller of a route that takes no token
 # Answers holding a bearer secret are never stored for replay: the key is ignored, a retry is an ordinary request.
-NEVER_REPLAYED = frozenset({"/v1/invitations/redemption"})
+# A sign-in request stores nothing in its answer's time (its work comes after), and answers the same whatever it did.
+NEVER_REPLAYED = frozenset({"/v1/invitations/redemption", "/v1/sign-in"})
 
 
 def well_formed(key: str) -> bool:

@@ -281,7 +281,7 @@ def complete_operation(method: str, path: str, operation: Document, action: Acti
                 answer.setdefault("headers", {}).update({"ETag": dict(ETAG), "Idempotent-Replayed": dict(REPLAYED)})
     elif method in ("post", "patch"):  # a PATCH is a command too (`updateProgramme`), never replayed
         for status, answer in operation["responses"].items():
-            if status.startswith("2"):
+            if status.startswith("2") and status != "202":  # 202: nothing stored yet, no version (`requestSignIn`)
                 answer.setdefault("headers", {}).update({"ETag": dict(ETAG)})
     statuses = declared_errors(operation) | error_statuses(method, operation, authenticated, action)
     for status in sorted(statuses):

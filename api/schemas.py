@@ -55,6 +55,21 @@ class RedemptionIn(Command):
     code: Secret = Field(description="The one-time code the invitation e-mailed (valid 7 days).")
 
 
+class SignInIn(Command):
+    """An e-mail address asking for a sign-in code."""
+
+    email: Email = Field(
+        description="The address a participant was registered with (any case, surrounding spaces ignored): each "
+        "active participant holding it is e-mailed a one-time code. Never stored, logged or answered."
+    )
+
+
+class SignInAccepted(BaseModel):
+    """The one answer of a sign-in request, whatever the address: whether anyone was sent a code is not said."""
+
+    status: Literal["accepted"] = Field(description="Always `accepted`.")
+
+
 class MentorshipIn(Command):
     """A convention to draft for a pair."""
 

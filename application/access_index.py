@@ -8,12 +8,13 @@ committed state: a deactivation or an erasure stops a token in the same transact
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
+from application.address_keys import AddressKeys
 from domain.credential import Credential
 from domain.mentorship import Mentorship
 from domain.participant import Participant
@@ -65,15 +66,29 @@ class ScopeRow:
 
 
 @dataclass(frozen=True)
+class AddressRow:
+    """A participant's entry in the blind index of addresses: the keyed hash of their address, never the address.
+
+    `address_key` is None once the person is erased (or has no address): the row then finds nobody, and its
+    version keeps an older upsert (a rebuild racing the erasure) from bringing the key back.
+    """
+
+    participant_id: UUID
+    version: int
+    address_key: str | None
+
+
+@dataclass(frozen=True)
 class IndexRows:
     """The rows one save writes beside its events."""
 
     credentials: tuple[CredentialRow, ...] = ()
     people: tuple[PersonRow, ...] = ()
     scopes: tuple[ScopeRow, ...] = ()
+    addresses: tuple[AddressRow, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.credentials or self.people or self.scopes)
+        return bool(self.credentials or self.people or self.scopes or self.addresses)
 
 
 @runtime_checkable
@@ -102,18 +117,55 @@ class AccessIndex(Protocol):
         """Record that the index is built."""
 
 
-def index_rows(aggregates: Iterable[object]) -> IndexRows:
-    """The index rows of the credentials and participants among the aggregates a save stores."""
-    credentials, people, scopes = [], [], []
+@runtime_checkable
+class AddressIndex(Protocol):
+    """The store's blind index of addresses (its recorder)."""
+
+    def holders_of(self, address_key: str) -> Sequence[UUID]:
+        """The active participants whose address has this key."""
+
+    def address_row(self, participant_id: UUID) -> AddressRow | None:
+        """A participant's row, if any."""
+
+    def address_index_built(self) -> bool:
+        """Whether the index holds every participant of the store."""
+
+    def write_index(self, rows: IndexRows) -> None:
+        """Upsert rows in a transaction of their own (building the index)."""
+
+    def mark_address_index_built(self, now: datetime) -> None:
+        """Record that the index is built."""
+
+
+def index_rows(aggregates: Iterable[object], address_keys: AddressKeys | None = None) -> IndexRows:
+    """The index rows of the credentials and participants among the aggregates a save stores.
+
+    Without `address_keys` (a store without keys), a participant's address row is written only once it finds
+    nobody (erased, or no address): the store cannot read an address, nor key it.
+    """
+    credentials, people, scopes, addresses = [], [], [], []
     for aggregate in aggregates:
         if isinstance(aggregate, Credential):
             credentials.append(credential_row(aggregate))
         elif isinstance(aggregate, Participant):
             people.append(person_row(aggregate))
+            address = address_row(aggregate, address_keys)
+            if address is not None:
+                addresses.append(address)
         elif isinstance(aggregate, Mentorship):
             m = aggregate
             scopes.append(ScopeRow(m.id, m.version, m.programme_id, m.mentor_id, m.mentee_id, m.status))
-    return IndexRows(tuple(credentials), tuple(people), tuple(scopes))
+    return IndexRows(tuple(credentials), tuple(people), tuple(scopes), tuple(addresses))
+
+
+def address_row(participant: Participant, keys: AddressKeys | None) -> AddressRow | None:
+    """A participant's address row: their address keyed; no key once erased or without one; None if unreadable."""
+    p = participant
+    if p.erased or p.email is None:
+        return AddressRow(p.id, p.version, None)
+    if keys is None or not isinstance(p.email, str):
+        return None  # sealed (a store without keys): leave the row as it is
+    return AddressRow(p.id, p.version, keys.key_of(p.email))
 
 
 def credential_row(credential: Credential) -> CredentialRow:

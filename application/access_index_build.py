@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from application.access_index import AccessIndex, index_rows
+from application.access_index import AccessIndex, AddressIndex, IndexRows, address_row, index_rows
 from application.mentorat import Mentorat
 from domain.credential import Credential
 from domain.mentorship import Mentorship
@@ -41,4 +41,28 @@ def build_access_index(store: Mentorat, now: datetime) -> int:
         found += len(aggregates)
         start = batch[-1].id + 1
     index.mark_index_built(now)
+    return found
+
+
+def build_address_index(store: Mentorat, now: datetime) -> int:
+    """Once per store, by a process with keys: the blind index of every participant's address (an older store).
+
+    A store without keys cannot read an address: it leaves the index to the next process with keys. Answers how
+    many participants were indexed.
+    """
+    index, keys = store.recorder, store.address_keys
+    if keys is None or not isinstance(index, AddressIndex) or index.address_index_built():
+        return 0
+    found, start = 0, 1
+    topics = [get_topic(Participant.ParticipantRegistered)]
+    while True:
+        batch = store.recorder.select_notifications(start, BUILD_BATCH, topics=topics)
+        if not batch:
+            break
+        people = [store.load(Participant, UUID(str(n.originator_id))) for n in batch]
+        rows = [row for row in (address_row(person, keys) for person in people) if row is not None]
+        index.write_index(IndexRows(addresses=tuple(rows)))
+        found += len(rows)
+        start = batch[-1].id + 1
+    index.mark_address_index_built(now)
     return found

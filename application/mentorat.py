@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmuta
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from application.access_index import index_rows
+from application.address_keys import ADDRESS_PURPOSE, AddressKeys
 from application.errors import NotFound, PreconditionFailed, VersionConflict
 from application.outbox import OutgoingMessage
 from domain.mentorship import Mentorship
@@ -94,7 +95,7 @@ class Mentorat(Application[UUID]):
         self, *objects: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None, **kwargs: Any
     ) -> list[Recording[UUID]]:
         """The library's save, with the access index's rows of the credentials and participants it stores."""
-        rows = index_rows(objects)
+        rows = index_rows(objects, self.address_keys)
         if rows:
             kwargs["index"] = rows
         return super().save(*objects, **kwargs)
@@ -131,6 +132,14 @@ class Mentorat(Application[UUID]):
     def position(self) -> int:
         """The position of the latest stored event."""
         return self.recorder.max_notification_id() or 0
+
+    @cached_property
+    def address_keys(self) -> AddressKeys | None:
+        """The keyed function of the addresses' blind index; None for a store without keys (it cannot read them)."""
+        try:
+            return AddressKeys(self.derived_secret(ADDRESS_PURPOSE))
+        except KeysUnavailable:
+            return None
 
     def derived_secret(self, purpose: str) -> bytes:
         """A secret of this deployment for one purpose: only a store built with keys has one; this one refuses."""

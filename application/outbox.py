@@ -12,6 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 INVITATION_MESSAGE = "invitation"
+SIGN_IN_MESSAGE = "sign-in"  # a code asked for at `POST /v1/sign-in`: the same form, other words
 
 
 @dataclass(frozen=True)

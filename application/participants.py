@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from functools import cached_property
 from uuid import UUID
@@ -13,7 +14,7 @@ from application.errors import NotFound, Unauthenticated
 from application.mentorat import CommandResult, Mentorat, check_version
 from application.outbox import INVITATION_MESSAGE, OutgoingMessage
 from application.ports import Ports
-from domain.credential import INVITATION, TOKEN, Credential
+from domain.credential import INVITATION, ONE_TIME, SIGN_IN, TOKEN, Credential
 from domain.errors import Forbidden, InvalidValue, Reason
 from domain.participant import ERASED_NAME, Participant
 from domain.permissions import Action, may_act_on
@@ -139,9 +140,9 @@ class ParticipantCommands:
         return self.store.execute(participant, invitation, code=code, expires_at=invitation.expires_at.isoformat())
 
     def redeem(self, code: str) -> CommandResult:
-        """Anyone holding a valid code exchanges it for a bearer token; otherwise not-found."""
+        """Anyone holding a valid invitation or sign-in code exchanges it for a bearer token; otherwise not-found."""
         now = self.ports.clock()
-        invitation = self._credential(code, INVITATION, now)
+        invitation = self._credential(code, ONE_TIME, now)
         participant = self.store.load(Participant, invitation.participant_id)
         if not participant.active:
             raise NotFound
@@ -176,7 +177,7 @@ class ParticipantCommands:
     def _authenticate_by_replay(self, token: str) -> Caller:
         now = self.ports.clock()
         try:
-            credential = self._credential(token, TOKEN, now)
+            credential = self._credential(token, {TOKEN}, now)
             participant = self.store.load(Participant, credential.participant_id)
         except NotFound:
             raise Unauthenticated from None
@@ -214,11 +215,11 @@ class ParticipantCommands:
         """The keyed functions of credentials (the store with keys derives their secret from the master key)."""
         return CredentialKeys(self.store.derived_secret(ID_PURPOSE))
 
-    def _credential(self, secret: str, kind: str, now: datetime) -> Credential:
+    def _credential(self, secret: str, kinds: Collection[str], now: datetime) -> Credential:
         if not secret or len(secret) > MAX_SECRET:
             raise NotFound
         credential = self.store.load(Credential, self.keys.id_of(secret))
-        if not credential.is_valid(kind, now):
+        if credential.kind not in kinds or not credential.is_valid(credential.kind, now):
             raise NotFound
         if not self.keys.holds(
             credential.id, credential.participant_id, credential.kind, credential.expires_at, credential.binding
@@ -226,9 +227,10 @@ class ParticipantCommands:
             raise NotFound  # a row this server did not write (or an unkeyed one from before): nobody's
         return credential
 
-    def _issued(
+    def issued(
         self, secret: str, participant_id: UUID, kind: str, expires_at: datetime, actor: Actor, now: datetime
     ) -> Credential:
+        """A new credential named by its secret's keyed hash, with this server's binding (never the secret)."""
         credential_id = self.keys.id_of(secret)
         binding = self.keys.binding(credential_id, participant_id, kind, expires_at)
         return Credential.issue(credential_id, binding, participant_id, kind, expires_at, actor, now)
@@ -236,7 +238,7 @@ class ParticipantCommands:
     def _issue_invitation(self, participant: Participant, actor: Actor, now: datetime) -> tuple[str, Credential]:
         code = self.ports.new_secret(SECRET_BYTES)
         expires_at = now + self.ports.invitation_ttl
-        invitation = self._issued(code, participant.id, INVITATION, expires_at, actor, now)
+        invitation = self.issued(code, participant.id, INVITATION, expires_at, actor, now)
         participant.issue_invitation(invitation.id, expires_at, actor, now)
         return code, invitation
 
@@ -245,7 +247,10 @@ class ParticipantCommands:
     ) -> tuple[str, tuple[Credential, Credential]]:
         token = self.ports.new_secret(SECRET_BYTES)
         expires_at = now + self.ports.token_ttl
-        token_credential = self._issued(token, participant.id, TOKEN, expires_at, actor, now)
+        token_credential = self.issued(token, participant.id, TOKEN, expires_at, actor, now)
         invitation.use(actor, now)
-        participant.redeem_invitation(invitation.id, token_credential.id, expires_at, actor, now)
+        if invitation.kind == SIGN_IN:
+            participant.redeem_sign_in_code(invitation.id, token_credential.id, expires_at, actor, now)
+        else:
+            participant.redeem_invitation(invitation.id, token_credential.id, expires_at, actor, now)
         return token, (invitation, token_credential)

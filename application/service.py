@@ -9,6 +9,7 @@ from application.mentorships import MentorshipCommands
 from application.participants import ParticipantCommands
 from application.ports import Ports
 from application.programmes import ProgrammeCommands
+from application.sign_in import SignInCommands
 
 
 class MentoratService:
@@ -20,6 +21,7 @@ class MentoratService:
         self.participants = ParticipantCommands(store, self.ports)
         self.mentorships = MentorshipCommands(store, self.ports)
         self.programmes = ProgrammeCommands(store, self.ports)
+        self.sign_in = SignInCommands(store, self.ports, self.participants)
         self.journal = Journal(store)
         self.access_log = AccessLog(store, self.ports)
 

@@ -23,6 +23,8 @@ class AccessAction(StrEnum):
     INVITATION_ISSUED = "invitation_issued"
     INVITATION_REDEEMED = "invitation_redeemed"
     PARTICIPANT_DEACTIVATED = "participant_deactivated"
+    SIGN_IN_CODE_ISSUED = "sign_in_code_issued"
+    SIGN_IN_CODE_REDEEMED = "sign_in_code_redeemed"
 
 
 # The accesses recorded as an `AccessRecord`; the others are already events of the participant.

@@ -35,6 +35,8 @@ SECTION_2_EVENTS: tuple[type[MentoratEvent], ...] = (
     M.DisclosureRecorded,
     M.RelationshipEnded,
 )
+# Events added since section 2 (MISSION 5b): a participant's sign-in codes, in their history like invitations.
+SIGN_IN_EVENTS: tuple[type[MentoratEvent], ...] = (P.SignInCodeIssued, P.SignInCodeRedeemed)
 EVENT_NAMES: tuple[str, ...] = tuple(cls.__name__ for cls in SECTION_2_EVENTS)
 MENTORSHIP_EVENTS: tuple[type[MentoratEvent], ...] = tuple(
     cls for cls in SECTION_2_EVENTS if cls.__qualname__.startswith("Mentorship.")

@@ -14,7 +14,8 @@ from uuid import UUID
 from domain.events import MentoratAggregate, MentoratCreated, MentoratEvent
 from domain.values import Actor
 
-INVITATION, TOKEN = "invitation", "token"
+INVITATION, TOKEN, SIGN_IN = "invitation", "token", "sign-in"
+ONE_TIME = frozenset({INVITATION, SIGN_IN})  # codes spent by their one redemption
 
 
 class Credential(MentoratAggregate):
@@ -69,7 +70,7 @@ class Credential(MentoratAggregate):
 
     def is_valid(self, kind: str, now: datetime) -> bool:
         """Of the right kind, unexpired, and unused when one-time."""
-        return self.kind == kind and now < self.expires_at and not (kind == INVITATION and self.used)
+        return self.kind == kind and now < self.expires_at and not (kind in ONE_TIME and self.used)
 
     def use(self, actor: Actor, now: datetime) -> None:
         """Spend a one-time code."""

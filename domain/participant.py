@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +13,15 @@ from domain.values import Actor, Language, Role, check_text
 
 ERASED_NAME = "[erased]"
 MAX_NAME, MAX_EMAIL = 200, 320
+SIGN_IN_CODES_PER_HOUR = 5  # beyond, a sign-in request sends nothing (and says nothing: the answer is the same)
+SIGN_IN_WINDOW = timedelta(hours=1)
+
+
+class SignInLimitReached(Exception):
+    """Five sign-in codes in the last hour: no other until the oldest is an hour old.
+
+    Not a `DomainError`: no HTTP answer ever carries it (a sign-in request answers 202 whatever happens).
+    """
 
 
 def one_line(text: str) -> bool:
@@ -45,6 +54,26 @@ class Participant(MentoratAggregate):
         """An invitation was exchanged for a bearer token."""
 
         invitation_id: UUID
+        token_id: UUID
+        expires_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing to change: the credential holds the token's state."""
+
+    class SignInCodeIssued(MentoratEvent):
+        """A one-time sign-in code was e-mailed on request (only its keyed id is kept: never the code or address)."""
+
+        credential_id: UUID
+        expires_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            """Remember when, for the hourly limit (the last few issues are all it needs)."""
+            aggregate.sign_in_codes = (*aggregate.sign_in_codes, self.occurred_at)[-SIGN_IN_CODES_PER_HOUR:]
+
+    class SignInCodeRedeemed(MentoratEvent):
+        """A sign-in code was exchanged for a bearer token."""
+
+        credential_id: UUID
         token_id: UUID
         expires_at: datetime
 
@@ -95,6 +124,7 @@ class Participant(MentoratAggregate):
         self.active = True
         self.erased = False
         self.convention_id: UUID | None = None
+        self.sign_in_codes: tuple[datetime, ...] = ()  # when the latest sign-in codes were issued (at most 5)
 
     @classmethod
     def register(
@@ -159,6 +189,35 @@ class Participant(MentoratAggregate):
             actor.role,
             now,
             invitation_id=invitation_id,
+            token_id=token_id,
+            expires_at=expires_at,
+        )
+
+    def may_receive_sign_in_code(self, now: datetime) -> bool:
+        """Active, and fewer than 5 sign-in codes issued in the last hour."""
+        recent = [at for at in self.sign_in_codes if now - at < SIGN_IN_WINDOW]
+        return self.active and len(recent) < SIGN_IN_CODES_PER_HOUR
+
+    def issue_sign_in_code(self, credential_id: UUID, expires_at: datetime, actor: Actor, now: datetime) -> None:
+        """Record a sign-in code for this participant: refused when inactive or over the hourly limit."""
+        self.check_active()
+        if not self.may_receive_sign_in_code(now):
+            raise SignInLimitReached
+        self._happen(
+            self.SignInCodeIssued, actor.id, actor.role, now, credential_id=credential_id, expires_at=expires_at
+        )
+
+    def redeem_sign_in_code(
+        self, credential_id: UUID, token_id: UUID, expires_at: datetime, actor: Actor, now: datetime
+    ) -> None:
+        """Record the exchange of a sign-in code for a token."""
+        self.check_active()
+        self._happen(
+            self.SignInCodeRedeemed,
+            actor.id,
+            actor.role,
+            now,
+            credential_id=credential_id,
             token_id=token_id,
             expires_at=expires_at,
         )

@@ -13,11 +13,12 @@ from typing import Any
 from uuid import UUID
 
 from application.access_index import CredentialRow, IndexRows, PersonRow, ScopeRow
+from infrastructure.address_index_table import ADDRESSES, UPSERT_ADDRESS, address_params
 from infrastructure.times import from_micros, micros
 
 CREDENTIALS, PEOPLE, SCOPES = "mentorat_credentials", "mentorat_people", "mentorat_scopes"
 INDEX_STATE = "mentorat_index_state"
-INDEX_TABLES = (CREDENTIALS, PEOPLE, SCOPES, INDEX_STATE)
+INDEX_TABLES = (CREDENTIALS, PEOPLE, SCOPES, INDEX_STATE, ADDRESSES)
 CREDENTIAL_COLUMNS = (
     "credential_id TEXT PRIMARY KEY, version BIGINT NOT NULL, participant_id TEXT NOT NULL, kind TEXT NOT NULL, "
     "expires_at BIGINT NOT NULL, used BOOLEAN NOT NULL, binding TEXT NOT NULL"
@@ -77,6 +78,8 @@ def upserts(rows: IndexRows) -> list[tuple[str, list[tuple[Any, ...]]]]:
         statements.append((UPSERT_PERSON, [person_params(r) for r in rows.people]))
     if rows.scopes:
         statements.append((UPSERT_SCOPE, [scope_params(r) for r in rows.scopes]))
+    if rows.addresses:
+        statements.append((UPSERT_ADDRESS, [address_params(r) for r in rows.addresses]))
     return statements
 
 

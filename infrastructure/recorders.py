@@ -33,6 +33,7 @@ from infrastructure.access_index_tables import (
     index_statements,
     upserts,
 )
+from infrastructure.address_index_table import ADDRESS_COLUMNS, ADDRESS_INDEX, ADDRESSES, AddressIndexLedger
 from infrastructure.audit.chained_recorders import PostgresChainedRecorder, SQLiteChainedRecorder
 from infrastructure.idempotency_ledger import COLUMNS, COMPLETE, HOLD, TABLE, IdempotencyLedger
 from infrastructure.outbox_table import INSERT_MESSAGE, OUTBOX, OUTBOX_COLUMNS, OutboxLedger, outbox_rows
@@ -48,6 +49,7 @@ from infrastructure.recent_reads import (
 log = logging.getLogger("mentorat.outbox")
 # The placeholder each table has in the statements of infrastructure/: one name each, rendered per store.
 TABLES = {"t": TABLE, "o": OUTBOX, "r": RECENT_READS, "c": CREDENTIALS, "p": PEOPLE, "m": SCOPES, "s": INDEX_STATE}
+TABLES |= {"a": ADDRESSES}
 # (table, columns with a {blob} type, index name and column)
 SIDE_TABLES = [
     (TABLE, COLUMNS, (f"{TABLE}_created", "created_at")),
@@ -57,6 +59,7 @@ SIDE_TABLES = [
     (PEOPLE, PEOPLE_COLUMNS, None),
     (SCOPES, SCOPE_COLUMNS, None),
     (INDEX_STATE, STATE_COLUMNS, None),
+    (ADDRESSES, ADDRESS_COLUMNS, ADDRESS_INDEX),
 ]
 
 
@@ -72,7 +75,12 @@ def side_rows(kwargs: dict[str, Any]) -> list[tuple[str, list[tuple[Any, ...]]]]
 
 
 class SQLiteIdempotentRecorder(
-    IdempotencyLedger, OutboxLedger, RecentReadsLedger, AccessIndexLedger, SQLiteChainedRecorder
+    IdempotencyLedger,
+    OutboxLedger,
+    RecentReadsLedger,
+    AccessIndexLedger,
+    AddressIndexLedger,
+    SQLiteChainedRecorder,
 ):
     """The embedded store's recorder with the chain and every table that commits with the events."""
 
@@ -128,7 +136,12 @@ class SQLiteIdempotentRecorder(
 
 
 class PostgresIdempotentRecorder(
-    IdempotencyLedger, OutboxLedger, RecentReadsLedger, AccessIndexLedger, PostgresChainedRecorder
+    IdempotencyLedger,
+    OutboxLedger,
+    RecentReadsLedger,
+    AccessIndexLedger,
+    AddressIndexLedger,
+    PostgresChainedRecorder,
 ):
     """PostgreSQL's recorder with the chain and every table that commits with the events (in the store's schema)."""
 

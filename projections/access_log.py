@@ -1,8 +1,8 @@
 """The access log read model (MISSION section 5): who read or opened access to what, and when, per programme.
 
 One row per access, in store order: journal and personal-data reads (`AccessRecorded`), and the invitations,
-redemptions and deactivations of participants (the subject is the participant). Ids, roles, actions and times
-only: never what was read, never a name or an e-mail.
+redemptions, sign-in codes and deactivations of participants (the subject is the participant). Ids, roles,
+actions and times only: never what was read, never a name, an e-mail or a code.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ PARTICIPANT_ACTIONS: dict[type[Any], str] = {
     P.InvitationIssued: AccessAction.INVITATION_ISSUED,
     P.InvitationRedeemed: AccessAction.INVITATION_REDEEMED,
     P.ParticipantDeactivated: AccessAction.PARTICIPANT_DEACTIVATED,
+    P.SignInCodeIssued: AccessAction.SIGN_IN_CODE_ISSUED,
+    P.SignInCodeRedeemed: AccessAction.SIGN_IN_CODE_REDEEMED,
 }
 PARTICIPANT_EVENTS = tuple(PARTICIPANT_ACTIONS)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
-from domain.catalogue import SECTION_2_EVENTS
+from domain.catalogue import SECTION_2_EVENTS, SIGN_IN_EVENTS
 from projections.dates import utc_text
 from projections.read_model import ReadModel
 from projections.tables import Row, Rows, Table
@@ -59,8 +59,8 @@ def _entry(event: Any, position: int, rows: Rows) -> None:
     )
 
 
-# Every event of section 2 gets the same entry
-HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = dict.fromkeys(SECTION_2_EVENTS, _entry)
+# Every event of section 2, and the sign-in codes' (MISSION 5b), gets the same entry
+HANDLERS: dict[type[Any], Callable[[Any, int, Rows], None]] = dict.fromkeys(SECTION_2_EVENTS + SIGN_IN_EVENTS, _entry)
 
 
 def history(view: Any, aggregate_id: str) -> list[Row]:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from babel.dates import format_datetime as localized_datetime
 
-from application.outbox import OutgoingMessage
+from application.outbox import SIGN_IN_MESSAGE, OutgoingMessage
 from infrastructure.times import now_utc
 from infrastructure.translations import DEFAULT_LANGUAGE, LANGUAGES, translations
 
@@ -41,14 +41,20 @@ def language_of(message: OutgoingMessage) -> str:
 
 
 def compose(message: OutgoingMessage, sender: str, public_url: str) -> EmailMessage:
-    """The RFC 5322 message of an invitation, text only."""
+    """The RFC 5322 message of an invitation or a sign-in code (the same form, other words), text only."""
     t = translations(message.language)
+    if message.kind == SIGN_IN_MESSAGE:
+        subject = t.gettext("Your sign-in code for Mentorat")
+        opening = t.gettext("You asked to sign in to Mentorat. To sign in, open this link:")
+    else:
+        subject = t.gettext("Your invitation to Mentorat")
+        opening = t.gettext("You are invited to your mentoring programme on Mentorat. To sign in, open this link:")
     name = " ".join(message.name.split())  # one line, whatever an older release let a name hold
     expires = localized_datetime(message.expires_at, "long", locale=language_of(message))
     lines = [
         t.gettext("Hello {name},").format(name=name),
         "",
-        t.gettext("You are invited to your mentoring programme on Mentorat. To sign in, open this link:"),
+        opening,
         sign_in_link(public_url, message.code),
         "",
         t.gettext("Or enter this code on the sign-in page:"),
@@ -62,7 +68,7 @@ def compose(message: OutgoingMessage, sender: str, public_url: str) -> EmailMess
         ),
     ]
     email = EmailMessage()
-    email["Subject"] = t.gettext("Your invitation to Mentorat")
+    email["Subject"] = subject
     email["From"] = sender
     email["To"] = formataddr((name, message.email))
     email["Date"] = format_datetime(now_utc())
