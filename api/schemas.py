@@ -19,6 +19,8 @@ Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 OptionalText = Annotated[str | None, Field(default=None, max_length=10_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+# An address typed into a form: white space around it is ignored (the blind index trims it), none inside
+TypedEmail = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^\s*[^@\s]+@[^@\s]+\s*$")]
 Secret = Annotated[str, Field(min_length=1, max_length=200)]
 RoleName = Literal["mentor", "mentee", "coordinator", "auditor"]
 ObjectiveStatus = Literal["not_started", "in_progress", "attained", "abandoned"]
@@ -58,7 +60,7 @@ class RedemptionIn(Command):
 class SignInIn(Command):
     """An e-mail address asking for a sign-in code."""
 
-    email: Email = Field(
+    email: TypedEmail = Field(
         description="The address a participant was registered with (any case, surrounding spaces ignored): each "
         "active participant holding it is e-mailed a one-time code. Never stored, logged or answered."
     )

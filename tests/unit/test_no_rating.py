@@ -36,6 +36,7 @@ RATING_WORDS = re.compile(
 ALLOWED = {("SatisfactionReported", "score")}
 
 PARTICIPANT_STATE = {"programme_id", "role", "name", "email", "language", "active", "erased", "convention_id"}
+PARTICIPANT_STATE |= {"sign_in_codes"}  # when the latest sign-in codes were issued: the hourly limit, no score
 MENTORSHIP_STATE = {
     "programme_id",
     "mentor_id",
