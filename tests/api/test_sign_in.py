@@ -54,12 +54,12 @@ class Site:
 
     @property
     def sign_ins(self) -> SignInQueue:
-        queue: SignInQueue = self.app.state.sign_ins  # type: ignore[attr-defined]
+        queue: SignInQueue = self.app.state.sign_ins
         return queue
 
     def quiet(self) -> None:
         """Wait for the read models to reach the store, so that a table count moves only by what follows."""
-        read_side = self.app.state.read_side  # type: ignore[attr-defined]
+        read_side = self.app.state.read_side
         assert read_side.wait_for(self.service.store.position(), NAMES, WAIT), "the read models lag"
 
     def ask(self, email: Any) -> httpx.Response:
@@ -69,7 +69,7 @@ class Site:
     def settle(self) -> None:
         """Let the sign-in worker finish, then deliver what the outbox holds."""
         assert self.sign_ins.wait_idle(WAIT), "the sign-in worker did not finish"
-        self.app.state.delivery.deliver_due()  # type: ignore[attr-defined]
+        self.app.state.delivery.deliver_due()
 
     def inbox(self, who: str) -> list[EmailMessage]:
         """The messages delivered to that person's address."""
