@@ -37,7 +37,7 @@ PUBLIC_URL = "https://mentorat.example.org"
 TAGS = {"system", "programmes", "participants", "invitations", "mentorships", "meetings", "objectives", "disputes"}
 TAGS |= {"reports", "audit"}
 CAMEL_CASE = re.compile(r"^[a-z]+(?:[A-Z][a-z]+)*$")
-PUBLIC = {("get", "/healthz"), ("post", "/v1/invitations/redemption")}
+PUBLIC = {("get", "/healthz"), ("post", "/v1/invitations/redemption"), ("post", "/v1/sign-in")}
 PACKAGE = "mentorat_client"
 Document = dict[str, Any]
 
