@@ -220,6 +220,25 @@ def redemption_valid(_: World) -> dict[str, Any]:
     return {"code": ECHO + "-unknown-code"}
 
 
+def sign_in_valid(_: World) -> dict[str, Any]:
+    return {"email": ECHO + "@example.org"}
+
+
+def sign_in_bad(_: World) -> list[Bad]:
+    email, malformed = ("email",), "malformed"
+    return [
+        Bad("email an int", {"email": 5}, fields=("email",), reason="wrong_type"),
+        Bad("email null", {"email": None}, fields=("email",)),
+        Bad("email empty", {"email": ""}, fields=("email",), reason="too_short"),
+        Bad("email over 320 characters", {"email": ECHO * 40 + "@example.org"}, fields=("email",), reason="too_long"),
+        Bad("email missing", {}, fields=("email",), reason="missing"),
+        Bad("email without @", {"email": ECHO}, fields=email, reason=malformed),
+        Bad("email with two @", {"email": ECHO + "@a@b"}, fields=email, reason=malformed),
+        Bad("email with a space inside", {"email": ECHO + " x@example.org"}, fields=email, reason=malformed),
+        Bad("email a list", {"email": [ECHO + "@example.org"]}, fields=("email",), reason="wrong_type"),
+    ]
+
+
 def redemption_bad(_: World) -> list[Bad]:
     return [
         Bad("an unknown code", status=404, slug="not-found"),
@@ -432,6 +451,7 @@ ROUTES: dict[str, Route] = {
     P + "/participants": Route("coordinator", participant_valid, participant_bad, "programme"),
     "/v1/participants/{participant_id}/invitations": Route("coordinator", empty, no_own_cases, "participant"),
     "/v1/invitations/redemption": Route(None, redemption_valid, redemption_bad, "none"),
+    "/v1/sign-in": Route(None, sign_in_valid, sign_in_bad, "none"),
     "/v1/participants/{participant_id}/deactivation": Route("coordinator", empty, no_own_cases, "participant"),
     P + "/mentorships": Route("coordinator", draft_valid, draft_bad, "programme"),
     M + "/withdrawal": Route("coordinator", empty, no_own_cases, "mentorship-coordinator"),
