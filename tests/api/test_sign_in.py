@@ -50,10 +50,12 @@ class Site:
 
     @property
     def service(self) -> MentoratService:
+        """The write side the app built."""
         return service_of(self.app)
 
     @property
     def sign_ins(self) -> SignInQueue:
+        """The app's sign-in worker."""
         queue: SignInQueue = self.app.state.sign_ins
         return queue
 
@@ -76,6 +78,7 @@ class Site:
         return messages_to(mail_directory(self.settings), self.marks.email(who))
 
     def redeem(self, code: str) -> httpx.Response:
+        """`POST /v1/invitations/redemption` with this code."""
         return self.client.post("/v1/invitations/redemption", json={"code": code})
 
 
@@ -139,7 +142,8 @@ def test_known_unknown_and_inactive_addresses_get_the_same_answer_on_the_same_pa
 
 
 def test_the_code_arrives_in_the_invitations_form_signs_in_once_and_is_in_the_history(
-    site: Site, logs: Records  # noqa: F811  (the fixture imported above)
+    site: Site,
+    logs: Records,  # noqa: F811  (the fixture imported above)
 ) -> None:
     # When the mentor asks, with their address in another case and with spaces around it
     typed = f"  {site.marks.email('mentor').upper()} "

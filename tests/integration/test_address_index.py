@@ -19,6 +19,7 @@ from tests.support import FakeClock, ports
 
 
 def address_index(store: Mentorat) -> AddressIndex:
+    """The store's recorder, as the blind index."""
     index = store.recorder
     assert isinstance(index, AddressIndex)
     return index
