@@ -44,6 +44,7 @@ class Site:
     settings: Settings
     clock: FakeClock
     marks: Marks
+    programme_id: str
     ids: dict[str, str]
     coordinator: dict[str, str]
     auditor: dict[str, str]
@@ -100,7 +101,7 @@ def site(settings: Settings, clock: FakeClock) -> Iterator[Site]:
         coordinator = bearer(launched["coordinator_token"])
         deactivated = client.post(f"/v1/participants/{ids['gone']}/deactivation", headers=coordinator)
         assert deactivated.status_code == 201, deactivated.text
-        yield Site(app, client, settings, clock, marks, ids, coordinator, bearer(auditor_token))
+        yield Site(app, client, settings, clock, marks, str(pid), ids, coordinator, bearer(auditor_token))
 
 
 def history_types(site: Site, who: str, headers: dict[str, str]) -> list[str]:
@@ -174,6 +175,11 @@ def test_the_code_arrives_in_the_invitations_form_signs_in_once_and_is_in_the_hi
     own = history_types(site, "mentor", bearer(redeemed.json()["token"]))
     assert own[-2:] == ["SignInCodeIssued", "SignInCodeRedeemed"]
     assert history_types(site, "mentor", site.auditor) == own
+    log = site.client.get(
+        f"/v1/programmes/{site.programme_id}/access-log", params={"limit": 100}, headers=site.auditor
+    ).json()["items"]
+    actions = [entry["action"] for entry in log if entry["subject_id"] == site.ids["mentor"]]
+    assert actions[-2:] == ["sign_in_code_issued", "sign_in_code_redeemed"]
     # And neither the address nor the code is in a log line, a metric, an answer or any table
     metrics = site.client.get("/metrics").text
     stored = every_table_bytes(site.settings)
