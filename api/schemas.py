@@ -54,7 +54,9 @@ class ParticipantIn(Command):
 class RedemptionIn(Command):
     """An e-mailed invitation code, exchanged for a bearer token."""
 
-    code: Secret = Field(description="The one-time code the invitation e-mailed (valid 7 days).")
+    code: Secret = Field(
+        description="The one-time code an invitation (valid 7 days) or a sign-in request (15 minutes) e-mailed."
+    )
 
 
 class SignInIn(Command):

@@ -78,7 +78,7 @@ def invite(
 def redeem(
     body: Annotated[RedemptionIn, Depends(json_body(RedemptionIn))], service: Service, response: Response
 ) -> dict[str, object]:
-    """Anyone exchanges a valid code for a bearer token (used, expired or unknown codes: 404).
+    """Anyone exchanges a valid invitation or sign-in code for a bearer token (used, expired or unknown codes: 404).
 
     The answer holds a bearer secret and is never stored for replay: an `Idempotency-Key` is ignored here,
     and a retry is an ordinary used code (404).
