@@ -1,8 +1,10 @@
 """The blind index of addresses: one row per participant, the keyed hash of their address, upserted by version.
 
 Written inside the insert's own transaction with the participant's events (`infrastructure/recorders.py`), or
-once from the events of an older store (`application/access_index_build.py`). An erasure writes the row with
-no key in the same transaction as its event: from then on no row finds the person (`mentorat participant erase`).
+once from the events of an older store (`application/access_index_build.py`). Every save of a participant rewrites
+their row from their address as it then is, so a change of address (no command changes one yet) would re-key it in
+its own transaction. An erasure writes the row with no key in the same transaction as its event: from then on no
+row finds the person (`mentorat participant erase`).
 """
 
 from __future__ import annotations

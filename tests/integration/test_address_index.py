@@ -86,3 +86,20 @@ def test_the_fixture_store_gets_its_address_index_and_its_people_can_sign_in(tmp
         assert [m.participant_id for m in pending] == [str(person.id)]
     finally:
         service.close()
+
+
+def test_one_address_in_two_programmes_gets_a_code_for_each_but_not_for_a_deactivated_one(
+    service: MentoratService,
+) -> None:
+    people = service.participants
+    programmes = [UUID(people.create_programme(name, "C", None)["programme_id"]) for name in ("A", "B", "C")]
+    ids = [people.register_as_operator(p, "mentee", "Same", "same@example.org", "fr").aggregate_id for p in programmes]
+    coordinator = people.authenticate(people.create_programme("D", "C", None)["coordinator_token"])
+    left = people.register(coordinator, coordinator.programme_id, "mentee", "Same", "Same@Example.org", "en")
+    people.deactivate(coordinator, left.aggregate_id)
+    # When the address asks, Then each active participant holding it gets a code of their own, in one commit
+    before = service.store.position()
+    assert service.sign_in.request("same@example.org") == 3
+    pending = service.store.recorder.pending_messages()  # type: ignore[attr-defined]
+    assert sorted(m.participant_id for m in pending) == sorted(str(i) for i in ids)
+    assert service.store.position() == before + 6  # a credential and a participant event each
