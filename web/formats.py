@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
 from web.catalogues import locale_of
@@ -31,8 +31,11 @@ class Formats:
         if value is None:
             return ""
         instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-        zone = ZoneInfo(self.time_zone)
-        return format_datetime(instant, "medium", tzinfo=zone, locale=locale_of(self.language))
+        local, locale = instant.astimezone(ZoneInfo(self.time_zone)), locale_of(self.language)
+        # The locale's own way of joining a date and a time ("{1}, {0}"), with the time to the minute
+        pattern = get_datetime_format("medium", locale=locale)
+        day, hour = format_date(local, "medium", locale=locale), format_time(local, "short", locale=locale)
+        return str(pattern).replace("{1}", day).replace("{0}", hour)
 
     def number(self, value: float | int | None) -> str:
         """A number in the locale's format; empty when there is none."""

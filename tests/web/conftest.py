@@ -26,5 +26,5 @@ def sign_in(client: TestClient, coordinator: dict[str, str], participant_id: str
     answer = client.post("/sign-in", data={"csrf": csrf_of(page.text), "code": code}, follow_redirects=False)
     assert answer.status_code == 303, answer.text
     token = client.cookies.get("mentorat_session")
-    assert token
+    assert isinstance(token, str) and token
     return token

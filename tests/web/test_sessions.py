@@ -31,9 +31,7 @@ def test_signing_in_redeems_the_code_into_an_http_only_lax_cookie(app_client: Te
     assert signed_in_page(app_client, "/").headers["location"] == "/mentorships"
 
 
-def test_every_cookie_is_http_only_and_secure_behind_https(
-    settings: Settings, clock: FakeClock
-) -> None:
+def test_every_cookie_is_http_only_and_secure_behind_https(settings: Settings, clock: FakeClock) -> None:
     app = create_app(settings.model_copy(update={"public_url": "https://mentorat.example.org"}), ports(clock))
     with TestClient(app, base_url="https://testserver") as client:  # a Secure cookie goes back over https only
         launched = service_of(client).participants.create_programme("Programme", "Coordinator", "c@example.org")
