@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -81,6 +82,12 @@ def test_deactivation_ends_the_session(app_client: TestClient, world: World) -> 
     assert signed_in_page(app_client, "/mentorships").status_code == 200
     deactivated = app_client.post(f"/v1/participants/{world.mentor_id}/deactivation", headers=world.coordinator)
     assert deactivated.status_code == 201
+    assert signed_in_page(app_client, "/mentorships").headers["location"] == "/sign-in"
+
+
+def test_erasure_ends_the_session(app_client: TestClient, world: World) -> None:
+    sign_in(app_client, world.coordinator, world.mentor_id)
+    service_of(app_client).participants.erase(UUID(world.mentor_id))  # the operator's `participant erase`
     assert signed_in_page(app_client, "/mentorships").headers["location"] == "/sign-in"
 
 
