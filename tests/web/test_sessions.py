@@ -105,6 +105,15 @@ def test_the_language_is_the_recorded_one_then_the_chosen_one(app_client: TestCl
     assert "My mentorships" in app_client.get("/mentorships").text  # remembered in the session
 
 
+def test_a_wrong_code_is_refused_in_words_in_the_language_chosen(app_client: TestClient) -> None:
+    page = app_client.get("/sign-in", params={"lang": "en"})
+    assert '<html lang="en">' in page.text and 'name="lang" value="en"' in page.text
+    answer = app_client.post("/sign-in", data={"csrf": csrf_of(page.text), "code": "made-up", "lang": "en"})
+    assert answer.status_code == 400 and SESSION not in app_client.cookies
+    assert 'role="alert"' in answer.text and "This code is used, expired or unknown" in answer.text
+    assert 'aria-invalid="true"' in answer.text
+
+
 def test_a_role_sees_only_its_pages(app_client: TestClient, world: World) -> None:
     sign_in(app_client, world.coordinator, world.mentor_id)
     assert signed_in_page(app_client, "/worklist").status_code == 403

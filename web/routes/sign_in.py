@@ -9,6 +9,7 @@ cookie (`SameSite=Strict`, path `/sign-in`): another site can neither read it no
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -55,7 +56,10 @@ async def sign_in(request: Request, visitor: Visitor) -> Response:
     code = form.get("code", "").strip()
     try:
         opened = await run_in_threadpool(service_of(request).sessions.open, code)
-    except NotFound:  # a used, expired or unknown code: the same answer for each
+    except NotFound:  # a used, expired or unknown code: the same answer for each, in the language chosen
+        chosen = form.get("lang")
+        if chosen in LANGUAGES:
+            visitor = replace(visitor, language=chosen, chosen=chosen)
         return sign_in_page(request, visitor, secrets.token_urlsafe(32), status=400, error=True)
     chosen = form.get("lang")
     if chosen in LANGUAGES and chosen != opened.state.language:  # chosen on the sign-in page: kept
