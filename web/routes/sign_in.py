@@ -9,13 +9,14 @@ cookie (`SameSite=Strict`, path `/sign-in`): another site can neither read it no
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 from dataclasses import replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from application.errors import NotFound
+from application.errors import NotFound, Unauthenticated
 from application.web_sessions import LANGUAGES
 from web.forms import check_csrf, posted
 from web.rendering import HEADERS, render
@@ -80,7 +81,8 @@ async def sign_out(request: Request, visitor: Visitor) -> Response:
     form = await posted(request)
     if visitor.session is not None and visitor.token is not None:
         check_csrf(form, visitor.session.csrf)
-        await run_in_threadpool(service_of(request).sessions.close, visitor.token)
+        with suppress(Unauthenticated):  # deactivated or erased meanwhile: the token already stopped working
+            await run_in_threadpool(service_of(request).sessions.close, visitor.token)
     answer = RedirectResponse("/sign-in", status_code=303, headers=HEADERS)
     answer.delete_cookie(SESSION_COOKIE, path="/", secure=secure(request), httponly=True, samesite="lax")
     return answer
