@@ -9,6 +9,7 @@ from application.mentorships import MentorshipCommands
 from application.participants import ParticipantCommands
 from application.ports import Ports
 from application.programmes import ProgrammeCommands
+from application.web_sessions import WebSessions
 
 
 class MentoratService:
@@ -22,6 +23,7 @@ class MentoratService:
         self.programmes = ProgrammeCommands(store, self.ports)
         self.journal = Journal(store)
         self.access_log = AccessLog(store, self.ports)
+        self.sessions = WebSessions(self.participants, self.ports)
 
     def close(self) -> None:
         """Release the store's connections."""

@@ -44,10 +44,14 @@ from infrastructure.recent_reads import (
     RecentReadsLedger,
     recent_read_rows,
 )
+from infrastructure.web_sessions import WEB_SESSION_COLUMNS, WEB_SESSIONS, WebSessionLedger
 
 log = logging.getLogger("mentorat.outbox")
 # The placeholder each table has in the statements of infrastructure/: one name each, rendered per store.
-TABLES = {"t": TABLE, "o": OUTBOX, "r": RECENT_READS, "c": CREDENTIALS, "p": PEOPLE, "m": SCOPES, "s": INDEX_STATE}
+TABLES = {
+    "t": TABLE, "o": OUTBOX, "r": RECENT_READS, "c": CREDENTIALS, "p": PEOPLE, "m": SCOPES, "s": INDEX_STATE,
+    "w": WEB_SESSIONS,
+}  # fmt: skip
 # (table, columns with a {blob} type, index name and column)
 SIDE_TABLES = [
     (TABLE, COLUMNS, (f"{TABLE}_created", "created_at")),
@@ -57,6 +61,7 @@ SIDE_TABLES = [
     (PEOPLE, PEOPLE_COLUMNS, None),
     (SCOPES, SCOPE_COLUMNS, None),
     (INDEX_STATE, STATE_COLUMNS, None),
+    (WEB_SESSIONS, WEB_SESSION_COLUMNS, (f"{WEB_SESSIONS}_expiry", "expires_at")),
 ]
 
 
@@ -72,7 +77,7 @@ def side_rows(kwargs: dict[str, Any]) -> list[tuple[str, list[tuple[Any, ...]]]]
 
 
 class SQLiteIdempotentRecorder(
-    IdempotencyLedger, OutboxLedger, RecentReadsLedger, AccessIndexLedger, SQLiteChainedRecorder
+    IdempotencyLedger, OutboxLedger, RecentReadsLedger, AccessIndexLedger, WebSessionLedger, SQLiteChainedRecorder
 ):
     """The embedded store's recorder with the chain and every table that commits with the events."""
 
@@ -128,7 +133,7 @@ class SQLiteIdempotentRecorder(
 
 
 class PostgresIdempotentRecorder(
-    IdempotencyLedger, OutboxLedger, RecentReadsLedger, AccessIndexLedger, PostgresChainedRecorder
+    IdempotencyLedger, OutboxLedger, RecentReadsLedger, AccessIndexLedger, WebSessionLedger, PostgresChainedRecorder
 ):
     """PostgreSQL's recorder with the chain and every table that commits with the events (in the store's schema)."""
 
