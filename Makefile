@@ -10,7 +10,7 @@ LOCK_TOOLS := .venv-lock
 UV_VERSION := 0.13.8
 LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-.PHONY: test lint fuzz demo serve bench clean lock lock-upgrade
+.PHONY: test lint fuzz demo serve bench clean lock lock-upgrade catalogues
 
 # Installs exactly the lock (pip refuses any file whose hash differs), then the project itself without
 # resolving anything; `pip check` then fails if pyproject.toml asks for something the lock lacks (run `make lock`).
@@ -32,6 +32,14 @@ lock:
 
 lock-upgrade:
 	$(MAKE) lock LOCK_FLAGS=--upgrade
+
+# The web app's strings: extracted from its code and templates (web/babel.cfg) into web/locales/web.pot, then
+# merged into both catalogues; a new string arrives untranslated, and tests/web/test_catalogues.py fails until
+# fr_CA and en both have it. The app compiles the .po files in memory: there is no .mo file to build.
+catalogues: $(STAMP)
+	$(BIN)/pybabel extract -F web/babel.cfg -k N_ --no-location --sort-output --omit-header -o web/locales/web.pot .
+	$(BIN)/pybabel update -i web/locales/web.pot -d web/locales -D web --no-fuzzy-matching \
+		--ignore-obsolete --width 120
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ from bootstrap.read_side import ReadSide
 from bootstrap.service import build_idempotency_records, build_service
 from bootstrap.settings import Settings
 from bootstrap.sign_in import SignInQueue
+from web.app import install as install_web
 
 
 def documented_app(docs: bool, **kwargs: Any) -> FastAPI:
@@ -82,4 +83,5 @@ def create_app(settings: Settings | None = None, ports: Ports | None = None) -> 
         app.include_router(router)
         metrics.routes.extend(router.routes)
     openapi.document(app, routers, settings.public_url)
+    install_web(app)  # the web app's pages (`web/`): outside the OpenAPI document, under the same guard
     return app

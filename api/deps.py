@@ -33,8 +33,8 @@ ObjectivePath = Annotated[str, Path(description=f"An objective of the mentorship
 DisputePath = Annotated[str, Path(description=f"A dispute of the mentorship: {ID_SPELLING}.")]
 
 
-def get_service(request: Request) -> MentoratService:
-    """The write side built at start-up."""
+async def get_service(request: Request) -> MentoratService:
+    """The write side built at start-up (`async`: nothing blocks, so no worker thread is taken for it)."""
     service: MentoratService = request.app.state.service
     return service
 
@@ -75,7 +75,7 @@ def parse_id(value: str) -> UUID:
     return parsed
 
 
-def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The expected version of `If-Match: "<version>"`; `*` matches any; anything else never matches."""
     if if_match is None or if_match.strip() == "*":
         return None
@@ -100,7 +100,7 @@ class MentorshipScope:
 
     action: Action  # the OpenAPI document reads each operation's roles from it
 
-    def __call__(self, caller: CurrentCaller, mentorship: LoadedMentorship) -> tuple[Caller, Mentorship]:
+    async def __call__(self, caller: CurrentCaller, mentorship: LoadedMentorship) -> tuple[Caller, Mentorship]:
         mentorship_actor(caller, mentorship, self.action)
         return caller, mentorship
 
@@ -141,7 +141,7 @@ class ProgrammeScope:
 
     action: Action
 
-    def __call__(self, caller: CurrentCaller, programme_id: ProgrammePath) -> tuple[Caller, UUID]:
+    async def __call__(self, caller: CurrentCaller, programme_id: ProgrammePath) -> tuple[Caller, UUID]:
         pid = parse_id(programme_id)
         programme_actor(caller, pid, self.action)
         return caller, pid
@@ -153,7 +153,7 @@ class CallerMay:
 
     action: Action
 
-    def __call__(self, caller: CurrentCaller) -> Caller:
+    async def __call__(self, caller: CurrentCaller) -> Caller:
         if not may(caller.role, self.action):
             raise Forbidden
         return caller
@@ -188,17 +188,17 @@ def _part_of_mentorship(mentorship: Mentorship, part_id: str, kind: str) -> UUID
     return pid
 
 
-def meeting_ref(mentorship: LoadedMentorship, meeting_id: MeetingPath) -> UUID:
+async def meeting_ref(mentorship: LoadedMentorship, meeting_id: MeetingPath) -> UUID:
     """The path's meeting; list it after the scope dependency so scope is checked first."""
     return _part_of_mentorship(mentorship, meeting_id, "meeting")
 
 
-def objective_ref(mentorship: LoadedMentorship, objective_id: ObjectivePath) -> UUID:
+async def objective_ref(mentorship: LoadedMentorship, objective_id: ObjectivePath) -> UUID:
     """The path's objective; list it after the scope dependency."""
     return _part_of_mentorship(mentorship, objective_id, "objective")
 
 
-def dispute_ref(mentorship: LoadedMentorship, dispute_id: DisputePath) -> UUID:
+async def dispute_ref(mentorship: LoadedMentorship, dispute_id: DisputePath) -> UUID:
     """The path's dispute; list it after the scope dependency."""
     return _part_of_mentorship(mentorship, dispute_id, "dispute")
 

@@ -95,7 +95,7 @@ class Page:
         return base64.urlsafe_b64encode(str(position(items[-1])).encode()).decode()
 
 
-def page(
+async def page(
     limit: Annotated[int, Query(ge=1, le=100, description="At most this many items (default 50, at most 100).")] = 50,
     cursor: Annotated[str | None, Query(max_length=64, description=CURSOR)] = None,
 ) -> Page:

@@ -18,9 +18,11 @@ from application.address_keys import ADDRESS_PURPOSE, AddressKeys
 from application.errors import NotFound, PreconditionFailed, VersionConflict
 from application.outbox import OutgoingMessage
 from domain.mentorship import Mentorship
+from domain.programme import Programme
 
 A = TypeVar("A", bound=Aggregate)
-MENTORSHIP_CACHE_SIZE = "MENTORSHIP_CACHE_SIZE"  # how many mentorships a process keeps for its commands
+MENTORSHIP_CACHE_SIZE = "MENTORSHIP_CACHE_SIZE"  # how many mentorships (and programmes) a process keeps
+CACHED = (Mentorship, Programme)  # their state holds no content nor personal data: nothing an erasure must reach
 
 
 class KeysUnavailable(RuntimeError):
@@ -68,12 +70,12 @@ class Mentorat(Application[UUID]):
 
     @cached_property
     def mentorships(self) -> Repository[UUID]:
-        """Mentorships for commands: cached, each first fast-forwarded through the events stored since.
+        """Mentorships and programmes for commands: cached, each first fast-forwarded through the events stored since.
 
         A command then decodes only what was added since this process last loaded the mentorship, not its
-        whole history (`make bench`, "load a mentorship"). Only mentorships: their state holds no content
-        (dates, statuses, flags), so a cached copy keeps nothing an erasure must reach; a participant's
-        name would be kept in clear. `MENTORSHIP_CACHE_SIZE` of 0 turns it off.
+        whole history (`make bench`, "load a mentorship"). Only these two: their state holds no content
+        (dates, statuses, flags, a programme's settings), so a cached copy keeps nothing an erasure must reach;
+        a participant's name would be kept in clear. `MENTORSHIP_CACHE_SIZE` of 0 turns it off.
         """
         size = int(self.env.get(MENTORSHIP_CACHE_SIZE) or 0)
         if not size:
@@ -82,7 +84,7 @@ class Mentorat(Application[UUID]):
 
     def load(self, cls: type[A], aggregate_id: UUID) -> A:
         """An aggregate of the given class, or `NotFound`."""
-        repository = self.mentorships if cls is Mentorship else self.repository
+        repository = self.mentorships if cls in CACHED else self.repository
         try:
             aggregate: Aggregate = repository.get(aggregate_id)
         except AggregateNotFoundError:

@@ -343,6 +343,9 @@ class MentorshipCommands:
         """
         if not isinstance(mentorship, Mentorship):
             mentorship = self.store.load(Mentorship, mentorship)
+        # The programme's time zone in force now dates this command's facts (an end's `ended_on`, "before the
+        # start"), not the one the convention was drafted in. The loaded copy is this command's own.
+        mentorship.time_zone = self.store.load(Programme, mentorship.programme_id).time_zone
         actor = mentorship_actor(caller, mentorship, action)
         version = mentorship.version
         try:

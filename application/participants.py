@@ -155,7 +155,15 @@ class ParticipantCommands:
             token=token,
             participant_id=str(participant.id),
             expires_at=credentials[1].expires_at.isoformat(),
+            language=participant.language,  # the web app's default language for the session (not in the API's body)
         )
+
+    def revoke(self, token: str) -> None:
+        """Its holder revokes a bearer token (signing out of the web app): it authenticates no one from then on."""
+        caller = self.authenticate(token)
+        credential = self.store.load(Credential, self.keys.id_of(token))
+        credential.revoke(Actor(caller.id, caller.role), self.ports.clock())
+        self.store.execute(credential)
 
     def authenticate(self, token: str) -> Caller:
         """The participant holding this unexpired token, if still active: one indexed lookup, no replay."""
@@ -168,8 +176,8 @@ class ParticipantCommands:
         if found is None:
             raise Unauthenticated
         row, person = found
-        if row.kind != TOKEN or not self.ports.clock() < row.expires_at or not person.active:
-            raise Unauthenticated
+        if row.kind != TOKEN or row.used or not self.ports.clock() < row.expires_at or not person.active:
+            raise Unauthenticated  # `used`: a revoked token (signed out)
         if not self.keys.holds(row.credential_id, row.participant_id, row.kind, row.expires_at, row.binding):
             raise Unauthenticated  # a row this server did not write: nobody's
         return Caller(person.participant_id, person.role, person.programme_id)

@@ -10,6 +10,7 @@ from application.participants import ParticipantCommands
 from application.ports import Ports
 from application.programmes import ProgrammeCommands
 from application.sign_in import SignInCommands
+from application.web_sessions import WebSessions
 
 
 class MentoratService:
@@ -24,6 +25,7 @@ class MentoratService:
         self.sign_in = SignInCommands(store, self.ports, self.participants)
         self.journal = Journal(store)
         self.access_log = AccessLog(store, self.ports)
+        self.sessions = WebSessions(self.participants, self.ports)
 
     def close(self) -> None:
         """Release the store's connections."""

@@ -9,6 +9,8 @@ plain mapper, the keyless one and the keyed one. Sizes come from `MENTORAT_BENCH
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import statistics
@@ -78,11 +80,21 @@ def settings_pairs() -> Iterator[dict[str, tuple[Settings, Settings]]]:
                     conn.execute(f"DROP SCHEMA IF EXISTS {key_schema(settings)} CASCADE")
 
 
+class PlainMentorat(Mentorat):
+    """The library's mapper, nothing sealed; credential ids are still keyed (by a secret of this run), as the
+    application needs since invitation codes became keyed (issue 11): the bench compares sealing only."""
+
+    run_secret = secrets.token_bytes(32)
+
+    def derived_secret(self, purpose: str) -> bytes:
+        return hmac.new(self.run_secret, purpose.encode(), hashlib.sha256).digest()
+
+
 def plain_service(settings: Settings) -> MentoratService:
     """The same store with the library's mapper: nothing sealed."""
     env = {key: value for key, value in store_env(settings).items() if key != "MAPPER_TOPIC"}
     ensure_schema(env)
-    return MentoratService(Mentorat(env=env))
+    return MentoratService(PlainMentorat(env=env))
 
 
 def signed_pairs(service: MentoratService, pairs: int) -> list[tuple[Caller, Caller, UUID]]:

@@ -36,6 +36,13 @@ class Credential(MentoratAggregate):
             """Mark it used."""
             aggregate.used = True
 
+    class CredentialRevoked(MentoratEvent):
+        """A bearer token was revoked (its holder signed out): spent like a used code, it authenticates no one."""
+
+        def apply(self, aggregate: Any) -> None:
+            """Mark it spent."""
+            aggregate.used = True
+
     def __init__(self, participant_id: UUID, kind: str, expires_at: datetime, binding: str = "", **_: Any) -> None:
         self.participant_id = participant_id
         self.kind = kind
@@ -69,9 +76,14 @@ class Credential(MentoratAggregate):
         )
 
     def is_valid(self, kind: str, now: datetime) -> bool:
-        """Of the right kind, unexpired, and unused when one-time."""
-        return self.kind == kind and now < self.expires_at and not (kind in ONE_TIME and self.used)
+        """Of the right kind, unexpired, and neither used (a code) nor revoked (a token)."""
+        return self.kind == kind and now < self.expires_at and not self.used
 
     def use(self, actor: Actor, now: datetime) -> None:
         """Spend a one-time code."""
         self._happen(self.CredentialUsed, actor.id, actor.role, now)
+
+    def revoke(self, actor: Actor, now: datetime) -> None:
+        """Revoke a bearer token (signing out); revoking it again records nothing."""
+        if self.kind == TOKEN and not self.used:
+            self._happen(self.CredentialRevoked, actor.id, actor.role, now)

@@ -45,11 +45,14 @@ from infrastructure.recent_reads import (
     RecentReadsLedger,
     recent_read_rows,
 )
+from infrastructure.web_sessions import WEB_SESSION_COLUMNS, WEB_SESSIONS, WebSessionLedger
 
 log = logging.getLogger("mentorat.outbox")
 # The placeholder each table has in the statements of infrastructure/: one name each, rendered per store.
-TABLES = {"t": TABLE, "o": OUTBOX, "r": RECENT_READS, "c": CREDENTIALS, "p": PEOPLE, "m": SCOPES, "s": INDEX_STATE}
-TABLES |= {"a": ADDRESSES}
+TABLES = {
+    "t": TABLE, "o": OUTBOX, "r": RECENT_READS, "c": CREDENTIALS, "p": PEOPLE, "m": SCOPES, "s": INDEX_STATE,
+    "w": WEB_SESSIONS, "a": ADDRESSES,
+}  # fmt: skip
 # (table, columns with a {blob} type, index name and column)
 SIDE_TABLES = [
     (TABLE, COLUMNS, (f"{TABLE}_created", "created_at")),
@@ -59,6 +62,7 @@ SIDE_TABLES = [
     (PEOPLE, PEOPLE_COLUMNS, None),
     (SCOPES, SCOPE_COLUMNS, None),
     (INDEX_STATE, STATE_COLUMNS, None),
+    (WEB_SESSIONS, WEB_SESSION_COLUMNS, (f"{WEB_SESSIONS}_expiry", "expires_at")),
     (ADDRESSES, ADDRESS_COLUMNS, ADDRESS_INDEX),
 ]
 
@@ -80,6 +84,7 @@ class SQLiteIdempotentRecorder(
     RecentReadsLedger,
     AccessIndexLedger,
     AddressIndexLedger,
+    WebSessionLedger,
     SQLiteChainedRecorder,
 ):
     """The embedded store's recorder with the chain and every table that commits with the events."""
@@ -141,6 +146,7 @@ class PostgresIdempotentRecorder(
     RecentReadsLedger,
     AccessIndexLedger,
     AddressIndexLedger,
+    WebSessionLedger,
     PostgresChainedRecorder,
 ):
     """PostgreSQL's recorder with the chain and every table that commits with the events (in the store's schema)."""

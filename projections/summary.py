@@ -23,9 +23,10 @@ from projections.views import PostgresReadView, SQLiteReadView
 M = Mentorship
 
 PROGRAMMES = Table(
-    "summary_programme_settings",
+    "summary_programme_named_settings",
     (
         ("id", "TEXT"),
+        ("name", "TEXT"),  # a programme's name is no one's personal data (stored in clear): every web page shows it
         ("time_zone", "TEXT"),
         ("default_months", "BIGINT"),
         ("meeting_min", "BIGINT"),
@@ -77,7 +78,8 @@ class SummaryModel(ReadModel):
 
     name: ClassVar[str] = "summary"
     tables: ClassVar[tuple[Table, ...]] = (PROGRAMMES, MENTORSHIPS, OPEN)
-    retired: ClassVar[tuple[str, ...]] = ("summary_programme",)  # the programmes' table before their settings
+    # the programmes' tables before their settings, then before their name
+    retired: ClassVar[tuple[str, ...]] = ("summary_programme", "summary_programme_settings")
 
     def preload(self, events: Sequence[tuple[int, Any]], rows: Rows, load_many: Any) -> None:
         """Fetch the batch's mentorships in one query."""
@@ -98,9 +100,10 @@ class SummaryModel(ReadModel):
 def _launched(event: Programme.ProgrammeLaunched, position: int, rows: Rows) -> None:
     rows.put(
         PROGRAMMES,
-        {"id": str(event.originator_id), "time_zone": event.time_zone, "default_months": event.default_months,
-         "meeting_min": event.meeting_minutes_min, "meeting_max": event.meeting_minutes_max,
-         "thresholds": dict(event.thresholds), "version": event.originator_version},
+        {"id": str(event.originator_id), "name": event.name, "time_zone": event.time_zone,
+         "default_months": event.default_months, "meeting_min": event.meeting_minutes_min,
+         "meeting_max": event.meeting_minutes_max, "thresholds": dict(event.thresholds),
+         "version": event.originator_version},
     )  # fmt: skip
 
 
@@ -251,7 +254,7 @@ def of_party(view: Any, participant_id: str, after: int, limit: int) -> list[Row
 
 
 def programme(view: Any, programme_id: str) -> Row | None:
-    """A programme's settings in force (time zone, default months, meeting target, thresholds) and its version."""
+    """A programme's name, settings in force (time zone, default months, meeting target, thresholds) and version."""
     found = view.query(f"SELECT * FROM {PROGRAMMES.name} WHERE id = ?", programme_id)
     return PROGRAMMES.decode(found[0]) if found else None
 

@@ -1,4 +1,7 @@
-"""The app's routes as the tests list them: every (method, path), checked against the app's own OpenAPI document."""
+"""The app's routes as the tests list them: every (method, path), checked against the app's own OpenAPI document.
+
+The web app's pages (`web/`, tested in tests/web/) are not the API's: they answer HTML, not problems.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
             if original is not None:  # FastAPI's included router; its routes carry the router's prefix
                 context = getattr(route, "include_context", None)
                 walk(original.routes, prefix + str(getattr(context, "prefix", "") or ""))
+            elif str(getattr(getattr(route, "endpoint", None), "__module__", "")).startswith("web."):
+                continue
             elif getattr(route, "methods", None) is not None:
                 methods = set(route.methods) - ({"HEAD"} if "GET" in route.methods else set())
                 found.update((method, prefix + route.path) for method in methods)

@@ -40,6 +40,7 @@ from infrastructure.audit.chain_sql import CHAIN, CHECKPOINTS
 from infrastructure.idempotency_ledger import TABLE as IDEMPOTENCY_TABLE
 from infrastructure.outbox_table import OUTBOX
 from infrastructure.recent_reads import RECENT_READS
+from infrastructure.web_sessions import WEB_SESSIONS
 from tests.api.conftest import FUTURE_MEETING, PAST_MEETING, PROBLEM_JSON, START, bearer, mailed, serve
 from tests.support import FakeClock, ports
 
@@ -590,7 +591,8 @@ def pages(
 # -- the read models --------------------------------------------------------------------------------------------
 
 
-STORE_TABLES = {IDEMPOTENCY_TABLE, CHAIN, CHECKPOINTS, OUTBOX, RECENT_READS, *INDEX_TABLES}  # the store's own
+# the store's own
+STORE_TABLES = {IDEMPOTENCY_TABLE, CHAIN, CHECKPOINTS, OUTBOX, RECENT_READS, WEB_SESSIONS, *INDEX_TABLES}
 
 
 def dump(read_side: ReadSide, events_table: str) -> dict[str, list[str]]:

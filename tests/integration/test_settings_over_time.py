@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from application.service import MentoratService
 from bootstrap.read_side import ReadSide
+from domain.errors import InvalidValue
 from infrastructure.field_mapper import keyless
 from projections import programme_report, summary
 from tests.integration import reference_report
@@ -113,3 +116,24 @@ def test_facts_before_a_change_keep_their_dates_and_classification_and_the_repor
     # When every read model is rebuilt from the history, Then it is the live fold, row for row
     read_side.rebuild(["report", "summary"])
     assert dump(read_side, ["report", "summary"]) == live
+
+
+def test_a_conventions_rules_date_its_facts_in_the_zone_in_force(service: MentoratService, clock: FakeClock) -> None:
+    """After a move to Tokyo, 01:00 on 1 March there is on the start date (28 February in Toronto, before it),
+    and an end recorded then is dated 1 March: the programme's zone now, not the one the draft was made in."""
+    created = service.participants.create_programme("Programme", "Coordinator", None)
+    coordinator = service.participants.authenticate(created["coordinator_token"])
+    mentor, mentee = join(service, coordinator, "mentor"), join(service, coordinator, "mentee")
+    m = service.mentorships
+    mid = m.draft(coordinator, coordinator.programme_id, mentor.id, mentee.id, date(2026, 3, 1), None).aggregate_id
+    m.add_objective(mentee, mid, "An objective")
+    m.sign(mentor, mid)
+    m.sign(mentee, mid)
+    clock.now = AFTER
+    with pytest.raises(InvalidValue):  # still Toronto: 28 February, before the start
+        m.schedule_meeting(mentor, mid, AFTER)
+    service.programmes.change_settings(coordinator, coordinator.programme_id, {"time_zone": "Asia/Tokyo"}, None)
+    m.schedule_meeting(mentor, mid, AFTER)  # 1 March in Tokyo: on the start date
+    m.consult_coordinator(coordinator, mid, "early_end", None, "ending_agreed", None)
+    m.end(mentor, mid, "no_longer_needed", None)
+    assert m.get(mid).ended_on == date(2026, 3, 1)

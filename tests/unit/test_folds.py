@@ -193,10 +193,11 @@ def test_the_timeline_entry_of_each_participant_event_is_who_did_what_kind_of_th
 
 def test_the_summary_keeps_each_programmes_time_zone_meeting_target_and_thresholds() -> None:
     # Given a programme launched with the default thresholds, When the summary folds its launch
-    rows = folded(SummaryModel(), programme())["summary_programme_settings"]
-    # Then one row holds what its mentorships' rows, the worklist and the programme's settings need
+    rows = folded(SummaryModel(), programme())["summary_programme_named_settings"]
+    # Then one row holds what its mentorships' rows, the worklist, the programme's settings and the web pages need
     assert rows == [{
-        "id": str(PROGRAMME_ID), "time_zone": TZ, "default_months": 10, "meeting_min": 60, "meeting_max": 90,
+        "id": str(PROGRAMME_ID), "name": "Programme", "time_zone": TZ, "default_months": 10, "meeting_min": 60,
+        "meeting_max": 90,
         "thresholds": {"awaiting_signatures_days": 14, "cancellations_in_a_row": 2, "ends_within_days": 30,
                        "low_satisfaction_max": 2, "no_meeting_days": 45, "outcome_missing_days": 2},
         "version": 1,
@@ -209,7 +210,7 @@ def test_a_settings_change_leaves_the_summary_with_the_settings_in_force() -> No
     launched.change_settings(
         {"time_zone": "Asia/Tokyo", "meeting_minutes_min": 45, "thresholds": {"no_meeting_days": 20}}, COORDINATOR, T0
     )
-    row = folded(SummaryModel(), list(launched.collect_events()))["summary_programme_settings"][0]
+    row = folded(SummaryModel(), list(launched.collect_events()))["summary_programme_named_settings"][0]
     # Then the row holds the new values, the unchanged ones, and the programme's version
     assert (row["time_zone"], row["meeting_min"], row["meeting_max"], row["version"]) == ("Asia/Tokyo", 45, 90, 2)
     assert row["thresholds"]["no_meeting_days"] == 20 and row["thresholds"]["ends_within_days"] == 30

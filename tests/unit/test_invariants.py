@@ -220,6 +220,15 @@ def test_invariant_a_token_is_reusable_until_it_expires() -> None:
     assert not token.is_valid(TOKEN, expires)
 
 
+def test_invariant_a_revoked_token_is_no_longer_valid_and_revoking_again_records_nothing() -> None:
+    token = Credential.issue(uuid4(), "binding", uuid4(), TOKEN, at(days=30), MENTEE, T0)
+    token.collect_events()
+    token.revoke(MENTEE, T0)
+    assert not token.is_valid(TOKEN, T0)
+    token.revoke(MENTEE, T0)
+    assert [type(event).__name__ for event in token.collect_events()] == ["CredentialRevoked"]
+
+
 def test_invariant_new_meetings_objectives_and_disputes_never_reuse_an_id() -> None:
     # Given an active mentorship with a held meeting, an objective and a settled dispute
     mentorship, objective_id = signed()
