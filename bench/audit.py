@@ -146,7 +146,9 @@ def scratch(name: str, directory: Path) -> Iterator[tuple[Any, Any, Any]]:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(schema)))
         args = connect_args(store_env(Settings(database_url=PG_URL)))
-        datastore = PostgresDatastore(**args, schema=schema)
+        # The library's datastore takes where to connect only: our libpq options and connect timeout are not its.
+        where = {key: args[key] for key in ("dbname", "host", "port", "user", "password")}
+        datastore = PostgresDatastore(**where, schema=schema)
         plain = PostgresApplicationRecorder(datastore, events_table_name="plain_events")
         chained = PostgresChainedRecorder(datastore, events_table_name="chained_events")
     try:

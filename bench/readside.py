@@ -22,6 +22,8 @@ from uuid import UUID
 
 import psycopg
 
+from application.access_index_build import build_access_index
+from application.service import MentoratService
 from bench import catchup, jitter, serving
 from bench.commands import served
 from bench.population import populate
@@ -32,6 +34,7 @@ from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import store_env
 from domain.mentorship import ACTIVE
+from infrastructure.access_index_tables import INDEX_STATE
 
 PG_URL = os.environ.get("MENTORAT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SEED = 2026
@@ -87,13 +90,30 @@ def commit_milliseconds(schema: str, count: int = 50) -> float:
     return 1000 * statistics.median(samples)
 
 
-def grant_tokens(sim: Simulation, commands: int) -> tuple[list[tuple[UUID, str]], dict[UUID, str]]:
-    """Fresh tokens: the mentees of `commands` active mentorships, and each programme's coordinator."""
+def reindex(service: MentoratService, schema: str) -> None:
+    """Index what COPY stored beside the recorder (credentials, participants, mentorships' scopes), as a store
+    older than the index is at start-up: the served store's reads then find their scope rows."""
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DELETE FROM {schema}.{INDEX_STATE} WHERE name = 'access index'")
+    build_access_index(service.store, datetime.now(UTC))
+
+
+def grant_tokens(
+    service: MentoratService, sim: Simulation, commands: int
+) -> tuple[list[tuple[UUID, str]], dict[UUID, str]]:
+    """Fresh tokens through the application (the operator invites, the code is redeemed): the mentees of
+    `commands` active mentorships, and each programme's coordinator. The simulation's own tokens are keyed by
+    the bench's key, so they never authenticate against the served store (issue 11)."""
     active = [(m.id, mentee) for m, mentee, _ in sim.mentorships.values() if m.status == ACTIVE]
     random.Random(SEED).shuffle(active)
-    mentees = [(mentorship_id, sim.grant(mentee)) for mentorship_id, mentee in active[:commands]]
-    coordinators = {cohort.id: sim.grant(cohort.coordinator) for cohort in sim.cohorts}
-    sim.flush()
+
+    def fresh(participant_id: UUID) -> str:
+        code = service.participants.invite_as_operator(participant_id).data["code"]
+        token: str = service.participants.redeem(code).data["token"]
+        return token
+
+    mentees = [(mentorship_id, fresh(mentee.id)) for mentorship_id, mentee in active[:commands]]
+    coordinators = {cohort.id: fresh(cohort.coordinator.id) for cohort in sim.cohorts}
     return mentees, coordinators
 
 
@@ -127,8 +147,9 @@ def prepare(settings: Settings, scratch: str, sizes: Sizes) -> Prepared:
         theirs = catchup.library(env, scratch, sizes.library_events, sizes.library_timeout)
         started = time.perf_counter()
         sim.run(end)
-        mentees, coordinators = grant_tokens(sim, sizes.commands)
         grown = catchup.Pace(sim.events - seeded.events, time.perf_counter() - started)
+        reindex(service, str(settings.database_schema))
+        mentees, coordinators = grant_tokens(service, sim, sizes.commands)
         read_side = ReadSide(store, settings)
         try:
             caught_up = {}
