@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from web.catalogues import LOCALE_OF, translations
 from web.formats import Formats
+from web.words import N_
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ENVIRONMENT = Environment(
@@ -31,6 +32,22 @@ HEADERS = {
     "Cache-Control": "no-store",  # pages name people's mentorships: never kept by a cache
 }
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}  # each language in its own words, in every page
+# Each role's menu (path, message id): the pages of the web app it may open
+MENUS = {
+    "coordinator": (
+        ("/programme", N_("Dashboard")),
+        ("/worklist", N_("Worklist")),
+        ("/programme/mentorships", N_("Mentorships")),
+        ("/programme/participants", N_("Participants")),
+    ),
+    "mentor": (("/mentorships", N_("My mentorships")),),
+    "mentee": (("/mentorships", N_("My mentorships")),),
+    "auditor": (
+        ("/audit", N_("Access log")),
+        ("/audit/mentorships", N_("Timelines")),
+        ("/audit/history", N_("State of the history")),
+    ),
+}
 
 
 def render(template: str, language: str, path: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -44,6 +61,6 @@ def render(template: str, language: str, path: str, status: int = 200, **context
         languages=LANGUAGE_NAMES,
         here=path,
         fmt=Formats(language, context.pop("time_zone", "America/Toronto")),
-        **{"programme_name": None, "signed_in": None, "csrf": None, **context},
+        **{"programme_name": None, "signed_in": None, "csrf": None, "role": None, "menus": MENUS, **context},
     )
     return HTMLResponse(body, status_code=status, headers=HEADERS)

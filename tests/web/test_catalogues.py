@@ -11,7 +11,7 @@ from web.catalogues import LOCALES, catalogue
 WEB = Path(__file__).resolve().parents[2] / "web"
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
-SAME_IN_BOTH = {"Mentor"}  # words French and English spell alike
+SAME_IN_BOTH = {"Mentor", "Participants"}  # words French and English spell alike
 
 
 def used_messages() -> set[str | tuple[str, ...]]:
