@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import audit, commands, crypto, load, loading, onepass, readside, reports, waits, workers
+from bench import audit, commands, crypto, load, loading, onepass, pages, readside, reports, waits, workers
 from infrastructure.data_keys import new_master_key
 
 
@@ -12,7 +12,7 @@ def main() -> None:
     """Print the table."""
     os.environ.setdefault("MENTORAT_MASTER_KEY", new_master_key())  # PostgreSQL stores need one: this run's own
     rows = []
-    for part in (commands, loading, load, workers, waits, readside, reports, onepass, crypto, audit):
+    for part in (commands, loading, load, workers, waits, readside, reports, pages, onepass, crypto, audit):
         done = part.run()
         for measure, figures, ratio in done:  # as each part ends: a long run that fails later keeps these
             print(f"{measure}  {figures}  |  {ratio}", flush=True)
