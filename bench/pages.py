@@ -17,6 +17,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -135,8 +136,8 @@ def run() -> list[Row]:
                     fetch(client, path, token)
             for _ in range(rounds):
                 for who, path, token in timed_pages:
-                    samples[f"{who} {path}"].append(timed(lambda p=path, t=token: fetch(client, p, t)))
-                anchor.append(timed(lambda: fetch(client, "/healthz", "")))
+                    samples[f"{who} {path}"].append(timed(partial(fetch, client, path, token)))
+                anchor.append(timed(partial(fetch, client, "/healthz", "")))
     rows: list[Row] = [
         (
             f"web pages: {pairs:,} mentorships seeded",
