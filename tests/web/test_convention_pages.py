@@ -66,7 +66,7 @@ def forms_of(world: World, mid: str | None = None) -> list[tuple[str, dict[str, 
     return [
         (f"{base}/signature", {}),
         (f"{base}/objectives", {"text": "A new objective"}),
-        (f"{base}/objectives/{world.objective_id}/assessment", {"status": "in_progress"}),
+        (f"{base}/objectives/{world.objective_id}/assessment", {f"status-{world.objective_id}": "in_progress"}),
         (f"{base}/satisfaction", {"score": "4", "comment": "A comment"}),
         (f"{base}/disclosure", {"basis": "required_by_law", "authority": "court"}),
         (f"{base}/end", {"reason": "completed", "note": "A note"}),
@@ -137,9 +137,8 @@ def test_each_form_of_an_active_convention_is_stored_and_redirects(app_client: T
     sign_in(app_client, world.coordinator, world.mentor_id)
     added = post(app_client, f"/mentorships/{mid}/objectives", {"text": "Speak in public"})
     assert added.status_code == 303
-    assessed = post(
-        app_client, f"/mentorships/{mid}/objectives/{world.objective_id}/assessment", {"status": "attained"}
-    )
+    oid = world.objective_id
+    assessed = post(app_client, f"/mentorships/{mid}/objectives/{oid}/assessment", {f"status-{oid}": "attained"})
     assert assessed.status_code == 303 and assessed.headers["location"] == f"/mentorships/{mid}#objectives"
     reported = post(app_client, f"/mentorships/{mid}/satisfaction", {"score": "5", "comment": "Going well"})
     assert reported.status_code == 303 and reported.headers["location"] == f"/mentorships/{mid}#satisfaction"
@@ -172,7 +171,7 @@ def test_each_form_of_an_active_convention_is_stored_and_redirects(app_client: T
 
 
 def test_a_refused_form_shows_its_reason_in_words_and_stores_nothing(app_client: TestClient, world: World) -> None:
-    mid = world.mentorship_id
+    mid, oid, unknown = world.mentorship_id, world.objective_id, uuid4()
     sign_in(app_client, world.coordinator, world.mentee_id)
     cases = [
         # an early end without a consultation (the rule shown beside the form)
@@ -182,12 +181,12 @@ def test_a_refused_form_shows_its_reason_in_words_and_stores_nothing(app_client:
         (f"/mentorships/{mid}/satisfaction", {"score": "9"}, 422, "Cette valeur est hors des limites permises."),
         (f"/mentorships/{mid}/satisfaction", {"score": "beaucoup"}, 422, None),
         (f"/mentorships/{mid}/satisfaction", {"score": ""}, 422, "Ce champ est obligatoire."),
-        (f"/mentorships/{mid}/objectives/{world.objective_id}/assessment", {"status": "done"}, 422, None),
+        (f"/mentorships/{mid}/objectives/{oid}/assessment", {f"status-{oid}": "done"}, 422, "Veuillez choisir l"),
         (f"/mentorships/{mid}/disclosure", {"basis": ""}, 422, "Ce champ est obligatoire."),
         # the danger basis from a mentee (not offered, posted anyway): the domain's refusal
         (f"/mentorships/{mid}/disclosure", {"basis": "danger_to_self_or_others"}, 403,
          "Votre rôle ne permet pas de faire ceci."),
-        (f"/mentorships/{mid}/objectives/{uuid4()}/assessment", {"status": "attained"}, 404, None),
+        (f"/mentorships/{mid}/objectives/{unknown}/assessment", {f"status-{unknown}": "attained"}, 404, None),
     ]  # fmt: skip
     page_of(app_client, f"/mentorships/{mid}")  # the journal's read is recorded once (then not again for a while)
     for path, data, status, words in cases:

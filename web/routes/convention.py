@@ -330,7 +330,7 @@ async def assess(
         oid = parse_id(objective_id)
         if oid is None:
             return refusal(NotFound())
-        status = form.get("status", "")
+        status = form.get(f"status-{objective_id}", "")  # one form per objective: its field named after it
         return lambda: service_of(request).mentorships.assess_objective(s.caller, row.id, oid, status)
 
     fields = {"status": f"status-{objective_id}"}
