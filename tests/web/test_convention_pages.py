@@ -237,6 +237,8 @@ def test_outside_the_pair_the_pages_are_not_found_or_forbidden_and_nothing_is_st
         for path in pages:
             answer = page_of(app_client, path)
             assert answer.status_code == 403, (overseer, path)
+            pages_of_role = ("/programme/mentorships/", "/audit/mentorships/")
+            assert any(f'href="{place}{mid}"' in answer.text for place in pages_of_role), (overseer, path)
             assert ">Objective<" not in answer.text
         for path, data in forms_of(world):
             before = position(app_client)

@@ -22,7 +22,7 @@ from application.access_index import ScopeRow
 from application.errors import NotFound
 from application.mentorat import CommandResult
 from application.web_sessions import Session
-from domain.errors import DomainError, Reason
+from domain.errors import DomainError, Forbidden, Reason
 from domain.permissions import Action, may
 from domain.values import Authority, DisclosureBasis, EndReason, ObjectiveStatus, Role, local_date
 from projections import summary, timeline
@@ -90,6 +90,8 @@ ENTRY_TYPES = {
 }
 ROLE_WORDS = {"mentor": N_("Mentor"), "mentee": N_("Mentee"), "coordinator": N_("Coordinator")}
 SIGNED_ROLES = (Role.MENTOR.value, Role.MENTEE.value)
+# The page of a mentorship a coordinator or an auditor has instead of the pair's (URL plan of issue 14)
+OVERSEERS_PAGES = {Role.COORDINATOR.value: "/programme/mentorships/{}", Role.AUDITOR.value: "/audit/mentorships/{}"}
 
 
 def parse_id(value: str) -> UUID | None:
@@ -113,9 +115,14 @@ def party_scope(request: Request, session: Session, mentorship_id: str) -> Scope
     return service_of(request).mentorships.scope_row(session.caller, parsed, Action.READ_JOURNAL)
 
 
-def refused_page(request: Request, visitor: Visit, session: Session, problem: Refusal) -> Response:
-    """A page the visitor may not open (403) or cannot see (404): nothing of the mentorship is shown."""
-    response = page(request, visitor, session, "convention_refused.html", refusal=problem)
+def refused_page(
+    request: Request, visitor: Visit, session: Session, problem: Refusal, elsewhere: str | None = None
+) -> Response:
+    """A page the visitor may not open (403) or cannot see (404): nothing of the mentorship is shown.
+
+    `elsewhere`: the page of this mentorship the visitor's role has instead (a coordinator's, an auditor's).
+    """
+    response = page(request, visitor, session, "convention_refused.html", refusal=problem, elsewhere=elsewhere)
     response.status_code = problem.status
     return response
 
@@ -125,7 +132,10 @@ async def scoped(request: Request, visitor: Visit, session: Session, mentorship_
     try:
         return await run_in_threadpool(party_scope, request, session, mentorship_id)
     except DomainError as error:
-        return refused_page(request, visitor, session, refusal(error))
+        # Forbidden means the mentorship is in the visitor's programme: their role's own page of it
+        instead = OVERSEERS_PAGES.get(session.caller.role) if isinstance(error, Forbidden) else None
+        elsewhere = instead.format(mentorship_id) if instead else None
+        return refused_page(request, visitor, session, refusal(error), elsewhere)
 
 
 def _read(request: Request, session: Session, row: ScopeRow) -> dict[str, Any]:
