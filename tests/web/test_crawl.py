@@ -160,7 +160,6 @@ def test_no_page_of_another_pair_holds_the_first_pairs_markers(history: History,
             assert status == 404, (path, status)
 
 
-@pytest.mark.xfail(reason="the pair's journal page is not merged yet", strict=True)
 def test_the_crawler_sees_a_marker_where_one_belongs(history: History) -> None:
     """The first pair's mentee reaches their own journal by links, and it holds the marked texts: the check above
     would see a marker if a page held one."""
