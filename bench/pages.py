@@ -90,8 +90,10 @@ def pages(client: TestClient, sim: Simulation) -> list[tuple[str, str, str]]:
         ("mentor", "/mentorships"),
         ("mentee", "/mentorships"),
         ("auditor", "/audit"),
+        ("mentor", f"/mentorships/{mid}"),
+        ("mentee", f"/mentorships/{mid}"),
+        ("mentee", f"/mentorships/{mid}/journal"),
     ]
-    del mid  # the mentorship's own pages are added as they are built
     return [(who, path, tokens.get(who, "")) for who, path in wanted]
 
 
