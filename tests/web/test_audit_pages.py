@@ -170,7 +170,7 @@ def test_the_history_page_shows_the_last_verification_and_a_tampered_store_as_fa
     assert report.intact and report.head is not None
     page = get(app_client, "/audit/history").text
     assert french.moment(first_run) in page and "Intègre" in page and "Non intègre" not in page
-    assert f"position {report.head.position}" in page and str(report.events) in page
+    assert f"<dd>{report.head.position}</dd>" in page and f"<dd>{report.events}</dd>" in page
     # Then someone changes one stored byte: the next verification fails, and the page says so
     raw = Raw(settings)
     try:
@@ -203,7 +203,7 @@ def test_the_history_page_shows_the_last_checkpoint(
         written = write_checkpoint(store, key, tmp_path / "checkpoints" / "one.jsonl", moment)
     page = get(app_client, "/audit/history").text
     assert Formats("fr", "America/Toronto").moment(moment) in page
-    assert f"position {written.head}" in page and "Événements signés" in page
+    assert f"<dd>{written.head}</dd>" in page and "Événements signés" in page
 
 
 def test_the_roles_the_table_leaves_out_are_refused(app_client: TestClient, world: World) -> None:
