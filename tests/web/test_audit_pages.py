@@ -7,6 +7,7 @@ a tampered store's as failed; the roles the permission table leaves out get 403.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -219,3 +220,19 @@ def test_the_roles_the_table_leaves_out_are_refused(app_client: TestClient, worl
     assert overview.status_code == 200 and "Journal des accès" not in overview.text
     assert get(app_client, f"/audit/mentorships/{world.mentorship_id}").status_code == 200
     assert get(app_client, "/audit/mentorships").status_code == 200
+
+
+def test_the_cli_verify_keeps_its_outcome_for_the_page(
+    app_client: TestClient, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app as cli
+    from tests.integration.test_cli import settings_env
+
+    settings_env(settings, monkeypatch)
+    ran = CliRunner().invoke(cli, ["audit", "verify", "--json"])
+    assert ran.exit_code == 0, ran.output
+    auditor_signs_in(app_client, world.auditor_id)
+    page = get(app_client, "/audit/history").text
+    assert "Intègre" in page and f"<dd>{json.loads(ran.stdout)['events']}</dd>" in page
