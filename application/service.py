@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from application.access_records import AccessLog
+from application.history_state import HistoryStates
 from application.journal import Journal
 from application.mentorat import Mentorat
 from application.mentorships import MentorshipCommands
@@ -26,6 +27,7 @@ class MentoratService:
         self.journal = Journal(store)
         self.access_log = AccessLog(store, self.ports)
         self.sessions = WebSessions(self.participants, self.ports)
+        self.history = HistoryStates(store.recorder)  # the last verification and checkpoint, for the auditor
 
     def close(self) -> None:
         """Release the store's connections."""

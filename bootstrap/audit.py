@@ -38,12 +38,14 @@ from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from bootstrap.store_env import store_env
 from infrastructure.audit.checkpoint_format import CheckpointRefused, checkpoint_file
+from infrastructure.audit.checkpoint_reader import CheckpointIndex
 from infrastructure.audit.checkpoint_writer import last_checkpoint_at, write_checkpoint
-from infrastructure.audit.findings import Finding
+from infrastructure.audit.findings import Finding, Report
+from infrastructure.audit.history_state import record_verification
 from infrastructure.audit.sealing import unchained
 from infrastructure.audit.signing_key import KEY_FILE, MissingKey, generate, read_signing_key
 from infrastructure.audit.store import AuditStore, audit_store
-from infrastructure.audit.verify import Progress, Verification
+from infrastructure.audit.verify import Progress, Verification, verify
 from infrastructure.postgres import ensure_schema, probe, startup_lock
 
 log = logging.getLogger("mentorat.audit")
@@ -86,6 +88,19 @@ def opened(settings: Settings, *, start: bool = False) -> Iterator[AuditStore]:
         yield audit_store(recorder)
     finally:
         factory.close()
+
+
+def verify_and_record(
+    store: AuditStore, index: CheckpointIndex | None, now: datetime, progress: Progress | None = None
+) -> Report:
+    """`mentorat audit verify`: verify the history (against the checkpoints when given) and keep the outcome.
+
+    The outcome (time, intact or not, events, head, the first event named: no content) is what the auditor's
+    page `/audit/history` shows.
+    """
+    report = verify(store, index, now, progress=progress)
+    record_verification(store, report, now)
+    return report
 
 
 class NotIntact(RuntimeError):

@@ -19,7 +19,7 @@ from uuid import UUID
 
 import typer
 
-from bootstrap.audit import NotIntact, opened, seal_store, signing_key
+from bootstrap.audit import NotIntact, opened, seal_store, signing_key, verify_and_record
 from bootstrap.settings import NoCheckpointDirectory, Settings
 from cli.ids import with_id
 from cli.progress import phases, progress
@@ -30,7 +30,6 @@ from infrastructure.audit.export import history_lines
 from infrastructure.audit.findings import Finding, Report
 from infrastructure.audit.signing_key import MissingKey, load_public_key, public_pem
 from infrastructure.audit.store import audit_store
-from infrastructure.audit.verify import verify
 
 audit = typer.Typer(help="Tamper evidence: verify the history, checkpoint, seal, export.", no_args_is_help=True)
 JSON = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -71,7 +70,7 @@ def verify_command(
     ] = None,
     public_key: Annotated[Path | None, typer.Option("--public-key", help="The signer's public key (PEM).")] = None,
 ) -> None:
-    """Check the stored history; with checkpoints, also against what they signed."""
+    """Check the stored history; with checkpoints, also against what they signed. The outcome is kept (no content)."""
     if bool(checkpoints) != (public_key is not None):
         typer.echo("error: --checkpoints and --public-key go together", err=True)
         raise typer.Exit(2)
@@ -86,7 +85,7 @@ def verify_command(
             typer.echo("error: this store has no chain yet: run `mentorat audit seal --yes`", err=True)
             raise typer.Exit(1)
         with progress("verify", "position") as reached:
-            report = verify(store, index, datetime.now(UTC), progress=reached)
+            report = verify_and_record(store, index, datetime.now(UTC), progress=reached)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
     else:
@@ -122,7 +121,12 @@ def checkpoint_command(
         try:
             with progress("checkpoint", "position") as reached:
                 written = write_checkpoint(
-                    store, key, target, now, full=full, directories=[] if directory is None else [directory],
+                    store,
+                    key,
+                    target,
+                    now,
+                    full=full,
+                    directories=[] if directory is None else [directory],
                     progress=reached,
                 )
         except FileExistsError:

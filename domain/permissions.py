@@ -47,6 +47,7 @@ class Action(StrEnum):
     LIST_PARTICIPANTS = "list_participants"
     READ_PARTICIPANT_HISTORY = "read_participant_history"  # a participant also reads their own
     READ_ACCESS_LOG = "read_access_log"
+    READ_HISTORY_STATE = "read_history_state"  # when the history was last verified and checkpointed, and the result
     READ_WORKLIST = "read_worklist"
     READ_REPORT = "read_report"
     READ_PROGRAMME = "read_programme"
@@ -82,6 +83,7 @@ ALLOWED: dict[Action, frozenset[str]] = {
     A.LIST_PARTICIPANTS: frozenset({COORDINATOR}),
     A.READ_PARTICIPANT_HISTORY: OVERSEERS,
     A.READ_ACCESS_LOG: frozenset({AUDITOR}),
+    A.READ_HISTORY_STATE: frozenset({AUDITOR}),  # tamper evidence is the operator's auditor's to watch
     A.READ_WORKLIST: frozenset({COORDINATOR}),
     A.READ_REPORT: OVERSEERS,
     A.READ_PROGRAMME: OVERSEERS,  # the settings the reports are computed with

@@ -83,3 +83,9 @@ class DirectoryPostgresView(PostgresReadView):
     """The directory in PostgreSQL."""
 
     model = DirectoryModel()
+
+
+def find(view: Any, participant_id: str) -> Row | None:
+    """One participant's row (programme, role, active): what scopes their timeline, never their name."""
+    found = view.query(f"SELECT id, programme_id, role, active FROM {PARTICIPANTS.name} WHERE id = ?", participant_id)
+    return dict(found[0]) if found else None

@@ -14,6 +14,7 @@ from infrastructure.audit.chain import Link, Stored, canonical_id
 
 CHAIN = "mentorat_chain"
 CHECKPOINTS = "mentorat_checkpoints"
+VERIFICATIONS = "mentorat_verifications"  # each `mentorat audit verify` run's outcome: counts and positions only
 LOWEST = -(2**63)  # before every position
 LINKS = "position, originator_id, originator_version, hash, previous_position"
 
@@ -47,6 +48,15 @@ LAST_CHECKPOINT = (
     "ORDER BY created_at DESC, head_position DESC LIMIT 1"
 )
 RECORD_CHECKPOINT = "INSERT INTO {checkpoints} (created_at, head_position, head_hash, events) VALUES (?, ?, ?, ?)"
+LAST_CHECKPOINT_WRITTEN = (
+    "SELECT created_at, head_position, events FROM {checkpoints} ORDER BY created_at DESC, head_position DESC LIMIT 1"
+)
+VERIFICATION_COLUMNS = (
+    "verified_at, intact, events, head_position, against_checkpoints, "
+    "first_bad_kind, first_bad_position, first_bad_aggregate_id, first_bad_version"
+)
+RECORD_VERIFICATION = f"INSERT INTO {{verifications}} ({VERIFICATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+LAST_VERIFICATION = f"SELECT {VERIFICATION_COLUMNS} FROM {{verifications}} ORDER BY verified_at DESC, id DESC LIMIT 1"  # noqa: S608
 
 
 class Cursor(Protocol):
@@ -101,17 +111,36 @@ class Dialect:
                 f"head_position BIGINT NOT NULL, head_hash {blob} NOT NULL, events BIGINT NOT NULL, "
                 "PRIMARY KEY (created_at, head_position))"
             ),
+            self.verifications_statement(),
         ]
+
+    def verifications_statement(self) -> Any:
+        """The table of the verifications' outcomes (also created by `verify` on a store started before it)."""
+        serial = "BIGSERIAL" if self.postgres else "INTEGER"  # SQLite: the rowid itself
+        return self.q(
+            f"CREATE TABLE IF NOT EXISTS {{verifications}} (id {serial} PRIMARY KEY, verified_at BIGINT NOT NULL, "
+            "intact BIGINT NOT NULL, events BIGINT NOT NULL, head_position BIGINT, "
+            "against_checkpoints BIGINT NOT NULL, first_bad_kind TEXT, first_bad_position BIGINT, "
+            "first_bad_aggregate_id TEXT, first_bad_version BIGINT)"
+        )
 
 
 @lru_cache(maxsize=1024)
 def _rendered(dialect: Dialect, template: str) -> Any:
     if dialect.schema is None:
-        return template.format(events=dialect.events, chain=CHAIN, checkpoints=CHECKPOINTS, pos="rowid", links=LINKS)
+        return template.format(
+            events=dialect.events,
+            chain=CHAIN,
+            checkpoints=CHECKPOINTS,
+            verifications=VERIFICATIONS,
+            pos="rowid",
+            links=LINKS,
+        )
     return sql.SQL(template.replace("?", "%s")).format(
         events=sql.Identifier(dialect.schema, dialect.events),
         chain=sql.Identifier(dialect.schema, CHAIN),
         checkpoints=sql.Identifier(dialect.schema, CHECKPOINTS),
+        verifications=sql.Identifier(dialect.schema, VERIFICATIONS),
         pos=sql.Identifier("notification_id"),
         links=sql.SQL(LINKS),
     )

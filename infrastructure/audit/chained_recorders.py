@@ -22,6 +22,7 @@ from psycopg.rows import DictRow, tuple_row
 from application.store_sealing import SEAL_UNCHAINED
 from infrastructure.audit.chain import Stored, canonical_id
 from infrastructure.audit.chain_sql import Dialect, one_statement, read_head_and_last, send_head_and_last
+from infrastructure.audit.history_state import HistoryStateReads
 from infrastructure.audit.sealing import link_inserted
 from infrastructure.audit.store import dialect_of
 
@@ -34,8 +35,8 @@ def inserted(stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> list[S
     ]
 
 
-class SQLiteChainedRecorder(SQLiteApplicationRecorder):
-    """The embedded store's recorder; its tables include the chain."""
+class SQLiteChainedRecorder(HistoryStateReads, SQLiteApplicationRecorder):
+    """The embedded store's recorder; its tables include the chain (and the verifications' outcomes)."""
 
     @cached_property
     def chain_dialect(self) -> Dialect:
@@ -54,7 +55,7 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         return ids
 
 
-class PostgresChainedRecorder(PostgresApplicationRecorder):
+class PostgresChainedRecorder(HistoryStateReads, PostgresApplicationRecorder):
     """PostgreSQL's recorder; it chains after the library's table lock, once the new ids are known.
 
     The table lock is held for two round trips: the lock, the insert and the chain's head go in one (the

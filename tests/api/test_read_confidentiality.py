@@ -36,7 +36,7 @@ from bootstrap.read_side import NAMES, ReadSide
 from bootstrap.service import build_service
 from bootstrap.settings import Settings
 from infrastructure.access_index_tables import INDEX_TABLES
-from infrastructure.audit.chain_sql import CHAIN, CHECKPOINTS
+from infrastructure.audit.chain_sql import CHAIN, CHECKPOINTS, VERIFICATIONS
 from infrastructure.idempotency_ledger import TABLE as IDEMPOTENCY_TABLE
 from infrastructure.outbox_table import OUTBOX
 from infrastructure.recent_reads import RECENT_READS
@@ -592,7 +592,7 @@ def pages(
 
 
 # the store's own
-STORE_TABLES = {IDEMPOTENCY_TABLE, CHAIN, CHECKPOINTS, OUTBOX, RECENT_READS, WEB_SESSIONS, *INDEX_TABLES}
+STORE_TABLES = {IDEMPOTENCY_TABLE, CHAIN, CHECKPOINTS, VERIFICATIONS, OUTBOX, RECENT_READS, WEB_SESSIONS, *INDEX_TABLES}
 
 
 def dump(read_side: ReadSide, events_table: str) -> dict[str, list[str]]:

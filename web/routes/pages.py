@@ -1,4 +1,4 @@
-"""The first pages after signing in: a party's mentorships, the coordinator's worklist, the auditor's overview.
+"""The first pages after signing in: a party's mentorships, the coordinator's worklist (the auditor's: `audit.py`).
 
 Each reads what the matching API query reads (the summary and access-log read models, never an aggregate),
 checked with the same permission table (`domain/permissions.py`).
@@ -16,27 +16,15 @@ from application.authorization import programme_actor
 from application.web_sessions import Session
 from bootstrap.read_side import ReadSide
 from domain.permissions import Action, may
-from projections import access_log, summary, worklist
+from projections import summary, worklist
 from web.rendering import HEADERS, render
 from web.visits import Visit, Visitor, programme_of, service_of, signed_in
-from web.words import ACCESS_ACTIONS, N_, REASONS, ROLES, STATUSES, in_words
+from web.words import REASONS, ROLES, STATUSES, in_words
 
 router = APIRouter(include_in_schema=False)
 SignedIn = Annotated[Session, Depends(signed_in)]
 HOME = {"mentor": "/mentorships", "mentee": "/mentorships", "coordinator": "/worklist", "auditor": "/audit"}
 PAGE_ROWS = 50  # the first page of a list; paging comes with the pages that need it
-# What an auditor (or anyone) may open through the API for now: (permission, method and path, what it is)
-API_READS = (
-    (Action.LIST_PROGRAMME_MENTORSHIPS, "GET /v1/programmes/{programme_id}/mentorships",
-     N_("The programme's mentorships and their summaries")),
-    (Action.READ_MENTORSHIP_HISTORY, "GET /v1/mentorships/{mentorship_id}/history",
-     N_("A mentorship's timeline: event types, times and roles, never content")),
-    (Action.READ_PARTICIPANT_HISTORY, "GET /v1/participants/{participant_id}/history",
-     N_("A participant's timeline, without personal data")),
-    (Action.READ_REPORT, "GET /v1/programmes/{programme_id}/report", N_("The programme's report")),
-    (Action.READ_ACCESS_LOG, "GET /v1/programmes/{programme_id}/access-log",
-     N_("The access log: who read journals and personal data, who gained or lost access")),
-)  # fmt: skip
 
 
 def read_side_of(request: Request) -> ReadSide:
@@ -90,29 +78,6 @@ async def coordinator_worklist(request: Request, visitor: Visitor, session: Sign
     now = service_of(request).ports.clock()
     items = await run_in_threadpool(worklist.worklist, view, str(session.caller.programme_id), now)
     return page(request, visitor, session, "worklist.html", items=items, reasons=REASONS, in_words=in_words)
-
-
-@router.get("/audit")
-async def auditor_overview(request: Request, visitor: Visitor, session: SignedIn) -> Response:
-    """What the visitor may open through the API for now, and the access log's first page (an auditor's)."""
-    reads = [(path, text) for action, path, text in API_READS if may(session.caller.role, action)]
-    entries: list[dict[str, Any]] = []
-    if may(session.caller.role, Action.READ_ACCESS_LOG):
-        view = read_side_of(request).view("access")
-        pid = str(session.caller.programme_id)
-        entries = await run_in_threadpool(access_log.of_programme, view, pid, 0, PAGE_ROWS)
-    return page(
-        request,
-        visitor,
-        session,
-        "audit.html",
-        reads=reads,
-        entries=entries,
-        programme_id=str(session.caller.programme_id),
-        actions=ACCESS_ACTIONS,
-        roles=ROLES,
-        in_words=in_words,
-    )
 
 
 def forbidden(request: Request, visitor: Visit, session: Session) -> Response:
