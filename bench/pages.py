@@ -93,6 +93,9 @@ def pages(client: TestClient, sim: Simulation) -> list[tuple[str, str, str]]:
         ("mentor", f"/mentorships/{mid}"),
         ("mentee", f"/mentorships/{mid}"),
         ("mentee", f"/mentorships/{mid}/journal"),
+        ("auditor", "/audit/mentorships"),
+        ("auditor", f"/audit/mentorships/{mid}"),
+        ("auditor", "/audit/history"),
     ]
     return [(who, path, tokens.get(who, "")) for who, path in wanted]
 
