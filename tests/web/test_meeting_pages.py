@@ -48,7 +48,7 @@ def opened(client: TestClient, path: str, status: int = 200) -> str:
     """A page's HTML, checking its status."""
     page = client.get(path, follow_redirects=False)
     assert page.status_code == status, (path, page.status_code, page.text[:500])
-    return page.text
+    return str(page.text)
 
 
 def sent(client: TestClient, path: str, data: dict[str, str], status: int = 303) -> Any:
