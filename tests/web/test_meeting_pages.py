@@ -301,3 +301,20 @@ def test_the_pages_record_their_journal_reads(app_client: TestClient, world: Wor
     clock.advance(minutes=11)
     opened(app_client, f"/mentorships/{world.mentorship_id}/disputes")
     assert reads() == before + 2
+
+
+def test_a_role_that_may_not_is_refused_403_and_nothing_is_stored(app_client: TestClient, world: World) -> None:
+    meetings = f"/mentorships/{world.mentorship_id}/meetings"
+    # The mentor may not send the agenda (the mentee's, R4): no form, and a forged post is refused
+    sign_in(app_client, world.coordinator, world.mentor_id)
+    csrf = csrf_of(opened(app_client, meetings))
+    before = version(app_client, world.mentorship_id)
+    path = f"{meetings}/{world.meeting_id}/agenda"
+    assert "Refusé" in sent(app_client, path, {"csrf": csrf, f"agenda-{world.meeting_id}": "Agenda"}, 403).text
+    # The coordinator may do none of the pair's commands
+    sign_in(app_client, world.coordinator, world.coordinator_id)
+    csrf = csrf_of(opened(app_client, "/worklist"))
+    for path, data in every_form(world):
+        sent(app_client, path, {**data, "csrf": csrf}, 403)
+    assert version(app_client, world.mentorship_id) == before
+    assert meeting(journal(app_client, world), world.meeting_id)["agenda"] is None
