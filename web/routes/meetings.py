@@ -138,7 +138,8 @@ async def meetings_page(
     """The meetings of the pair, and the forms this party may use now (a refused one with its reasons)."""
     journal = await journal_of(request, session, row)
     programme = programme_of(request, session)
-    settings = summary.programme(read_side_of(request).view("summary"), str(row.programme_id)) or {}
+    view = read_side_of(request).view("summary")
+    settings = await run_in_threadpool(summary.programme, view, str(row.programme_id)) or {}
     role = row.role_of(session.caller.id) or session.caller.role
     now = service_of(request).ports.clock()
     active = row.status == ACTIVE
@@ -158,7 +159,6 @@ async def meetings_page(
         session,
         "meetings.html",
         mentorship_id=str(row.id),
-        party_role=role,
         upcoming=upcoming,
         past=past,
         statuses=MEETING_STATUSES,
