@@ -318,3 +318,20 @@ def test_a_role_that_may_not_is_refused_403_and_nothing_is_stored(app_client: Te
         sent(app_client, path, {**data, "csrf": csrf}, 403)
     assert version(app_client, world.mentorship_id) == before
     assert meeting(journal(app_client, world), world.meeting_id)["agenda"] is None
+
+
+def test_an_ended_mentorship_shows_its_meetings_and_disputes_without_a_form(
+    app_client: TestClient, world: World
+) -> None:
+    mid = world.mentorship_id
+    consulted = {"topic": "early_end", "outcome": "ending_agreed"}
+    answer = app_client.post(f"/v1/mentorships/{mid}/consultations", json=consulted, headers=world.coordinator)
+    assert answer.status_code == 201, answer.text
+    answer = app_client.post(f"/v1/mentorships/{mid}/end", json={"reason": "other"}, headers=world.mentor)
+    assert answer.status_code == 201, answer.text
+    sign_in(app_client, world.coordinator, world.mentee_id)
+    for path in ("meetings", "disputes"):
+        html = opened(app_client, f"/mentorships/{mid}/{path}")
+        assert "Ce mentorat est terminé" in html and f'method="post" action="/mentorships/{mid}' not in html, path
+    assert "Clos par la fin du mentorat" in opened(app_client, f"/mentorships/{mid}/disputes")
+    assert "Prévue" in opened(app_client, f"/mentorships/{mid}/meetings")  # still open, no longer to change
