@@ -93,6 +93,8 @@ def pages(client: TestClient, sim: Simulation) -> list[tuple[str, str, str]]:
         ("mentor", f"/mentorships/{mid}"),
         ("mentee", f"/mentorships/{mid}"),
         ("mentee", f"/mentorships/{mid}/journal"),
+        ("mentee", f"/mentorships/{mid}/meetings"),
+        ("mentor", f"/mentorships/{mid}/disputes"),
         ("auditor", "/audit/mentorships"),
         ("auditor", f"/audit/mentorships/{mid}"),
         ("auditor", "/audit/history"),
