@@ -2,21 +2,21 @@
 
 Personal data is for the person themself and the programme's coordinators only (MISSION section 3): a coordinator
 gets the names of their programme's participants (each shown name of another person recorded in the access log,
-as `GET …/participants` records it), anyone else only their own. For now each name is read from the participant's
-events (the write side, as `GET …/participants` reads it); the sealed names table is to replace this inside so
-no page replays an aggregate (issue 14, item 2), behind the same signature.
+as `GET …/participants` records it), anyone else only their own. The names are read from the sealed names table
+(`application/names.py`) in one query for the page's ids, and opened with each person's key: no aggregate is
+replayed, and an erased person's name reads `[erased]`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from uuid import UUID
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from application.errors import NotFound
-from application.participants import served_name
+from application.names import read_names
 from application.service import MentoratService
 from application.web_sessions import Session
 from domain.permissions import Action, may
@@ -27,14 +27,12 @@ def _names(service: MentoratService, session: Session, ids: list[str]) -> dict[s
     me = str(caller.id)
     coordinator = may(caller.role, Action.LIST_PARTICIPANTS)  # a coordinator's permission: the programme's people
     wanted = ids if coordinator else [pid for pid in ids if pid == me]
-    shown: dict[str, str] = {}
+    ids_read = []
     for pid in wanted:
-        try:
-            person = service.participants.get(UUID(pid))
-        except (NotFound, ValueError):
-            continue
-        if person.programme_id == caller.programme_id:  # another programme's people are no one's here
-            shown[pid] = served_name(person)
+        with suppress(ValueError):
+            ids_read.append(UUID(pid))
+    found = read_names(service.store, caller.programme_id, ids_read)  # only the caller's programme's people
+    shown = {str(pid): name for pid, name in found.items()}
     others = [UUID(pid) for pid in shown if pid != me]
     if others:
         service.access_log.personal_data_read(caller, caller.programme_id, others)
