@@ -79,6 +79,21 @@ class AddressRow:
 
 
 @dataclass(frozen=True)
+class NameRow:
+    """A participant's name as pages read it: sealed under their own data key, never in clear.
+
+    `sealed_name` is None once the person is erased: the row then names nobody, and its version keeps an older
+    upsert (a rebuild racing the erasure) from bringing the name back. A row whose key is gone reads `[erased]`.
+    """
+
+    participant_id: UUID
+    version: int
+    programme_id: UUID
+    role: str
+    sealed_name: bytes | None
+
+
+@dataclass(frozen=True)
 class IndexRows:
     """The rows one save writes beside its events."""
 
@@ -86,9 +101,21 @@ class IndexRows:
     people: tuple[PersonRow, ...] = ()
     scopes: tuple[ScopeRow, ...] = ()
     addresses: tuple[AddressRow, ...] = ()
+    names: tuple[NameRow, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.credentials or self.people or self.scopes or self.addresses)
+        return bool(self.credentials or self.people or self.scopes or self.addresses or self.names)
+
+
+@runtime_checkable
+class NameSeal(Protocol):
+    """Sealing a name under its person's data key, and opening it (a store with keys)."""
+
+    def seal(self, person: UUID, name: str) -> bytes:
+        """The name sealed under the person's key."""
+
+    def open(self, person: UUID, sealed: bytes) -> str | None:
+        """The name, or None once the person's key is gone."""
 
 
 @runtime_checkable
@@ -137,13 +164,16 @@ class AddressIndex(Protocol):
         """Record that the index is built."""
 
 
-def index_rows(aggregates: Iterable[object], address_keys: AddressKeys | None = None) -> IndexRows:
+def index_rows(
+    aggregates: Iterable[object], address_keys: AddressKeys | None = None, name_seal: NameSeal | None = None
+) -> IndexRows:
     """The index rows of the credentials and participants among the aggregates a save stores.
 
     Without `address_keys` (a store without keys), a participant's address row is written only once it finds
-    nobody (erased, or no address): the store cannot read an address, nor key it.
+    nobody (erased, or no address): the store cannot read an address, nor key it. So for the names table
+    without `name_seal`.
     """
-    credentials, people, scopes, addresses = [], [], [], []
+    credentials, people, scopes, addresses, names = [], [], [], [], []
     for aggregate in aggregates:
         if isinstance(aggregate, Credential):
             credentials.append(credential_row(aggregate))
@@ -152,10 +182,40 @@ def index_rows(aggregates: Iterable[object], address_keys: AddressKeys | None = 
             address = address_row(aggregate, address_keys)
             if address is not None:
                 addresses.append(address)
+            named = name_row(aggregate, name_seal)
+            if named is not None:
+                names.append(named)
         elif isinstance(aggregate, Mentorship):
             m = aggregate
             scopes.append(ScopeRow(m.id, m.version, m.programme_id, m.mentor_id, m.mentee_id, m.status))
-    return IndexRows(tuple(credentials), tuple(people), tuple(scopes), tuple(addresses))
+    return IndexRows(tuple(credentials), tuple(people), tuple(scopes), tuple(addresses), tuple(names))
+
+
+def name_row(participant: Participant, seal: NameSeal | None) -> NameRow | None:
+    """A participant's name row: their name sealed; no name once erased; None if unreadable (a store without keys)."""
+    p = participant
+    if p.erased:
+        return NameRow(p.id, p.version, p.programme_id, p.role, None)
+    if seal is None or not isinstance(p.name, str):
+        return None  # sealed (a store without keys, or a key gone before the erasure is read): leave the row
+    return NameRow(p.id, p.version, p.programme_id, p.role, seal.seal(p.id, p.name))
+
+
+@runtime_checkable
+class NamesIndex(Protocol):
+    """The store's table of sealed names (its recorder)."""
+
+    def name_rows(self, programme_id: UUID, participant_ids: Sequence[UUID]) -> Sequence[NameRow]:
+        """The rows of these participants of this programme, in one query."""
+
+    def names_built(self) -> bool:
+        """Whether the table holds every participant of the store."""
+
+    def write_index(self, rows: IndexRows) -> None:
+        """Upsert rows in a transaction of their own (building the table)."""
+
+    def mark_names_built(self, now: datetime) -> None:
+        """Record that the table is built."""
 
 
 def address_row(participant: Participant, keys: AddressKeys | None) -> AddressRow | None:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from application.access_index import AccessIndex, AddressIndex, IndexRows, address_row, index_rows
+from application.access_index import AccessIndex, AddressIndex, IndexRows, NamesIndex, address_row, index_rows, name_row
 from application.mentorat import Mentorat
 from domain.credential import Credential
 from domain.mentorship import Mentorship
@@ -65,4 +65,28 @@ def build_address_index(store: Mentorat, now: datetime) -> int:
         found += len(rows)
         start = batch[-1].id + 1
     index.mark_address_index_built(now)
+    return found
+
+
+def build_names(store: Mentorat, now: datetime) -> int:
+    """Once per store, by a process with keys: every participant's sealed name row (an older store).
+
+    A store without keys cannot read a name: it leaves the table to the next process with keys. Answers how many
+    participants were written.
+    """
+    index, seal = store.recorder, store.name_seal
+    if seal is None or not isinstance(index, NamesIndex) or index.names_built():
+        return 0
+    found, start = 0, 1
+    topics = [get_topic(Participant.ParticipantRegistered)]
+    while True:
+        batch = store.recorder.select_notifications(start, BUILD_BATCH, topics=topics)
+        if not batch:
+            break
+        people = [store.load(Participant, UUID(str(n.originator_id))) for n in batch]
+        rows = [row for row in (name_row(person, seal) for person in people) if row is not None]
+        index.write_index(IndexRows(names=tuple(rows)))
+        found += len(rows)
+        start = batch[-1].id + 1
+    index.mark_names_built(now)
     return found

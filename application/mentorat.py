@@ -13,7 +13,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
-from application.access_index import index_rows
+from application.access_index import NameSeal, index_rows
 from application.address_keys import ADDRESS_PURPOSE, AddressKeys
 from application.errors import NotFound, PreconditionFailed, VersionConflict
 from application.outbox import OutgoingMessage
@@ -97,7 +97,7 @@ class Mentorat(Application[UUID]):
         self, *objects: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None, **kwargs: Any
     ) -> list[Recording[UUID]]:
         """The library's save, with the access index's rows of the credentials and participants it stores."""
-        rows = index_rows(objects, self.address_keys)
+        rows = index_rows(objects, self.address_keys, self.name_seal)
         if rows:
             kwargs["index"] = rows
         return super().save(*objects, **kwargs)
@@ -142,6 +142,11 @@ class Mentorat(Application[UUID]):
             return AddressKeys(self.derived_secret(ADDRESS_PURPOSE))
         except KeysUnavailable:
             return None
+
+    @property
+    def name_seal(self) -> NameSeal | None:
+        """How the names table's names are sealed and opened; None for a store without keys (it cannot)."""
+        return None
 
     def derived_secret(self, purpose: str) -> bytes:
         """A secret of this deployment for one purpose: only a store built with keys has one; this one refuses."""

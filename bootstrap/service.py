@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from application.access_index_build import build_access_index, build_address_index
+from application.access_index_build import build_access_index, build_address_index, build_names
 from application.mentorat import Mentorat
 from application.ports import Ports
 from application.service import MentoratService
@@ -67,6 +67,7 @@ def build_service(settings: Settings, ports: Ports | None = None, *, with_keys: 
         try:
             build_access_index(store, ports.clock())  # once, for a store older than the index
             build_address_index(store, ports.clock())  # once, by the first process with keys
+            build_names(store, ports.clock())  # the sealed names table: once, by the first process with keys
         except BaseException:
             store.close()
             raise

@@ -14,11 +14,12 @@ from uuid import UUID
 
 from application.access_index import CredentialRow, IndexRows, PersonRow, ScopeRow
 from infrastructure.address_index_table import ADDRESSES, UPSERT_ADDRESS, address_params
+from infrastructure.names_table import NAMES, UPSERT_NAME, name_params
 from infrastructure.times import from_micros, micros
 
 CREDENTIALS, PEOPLE, SCOPES = "mentorat_credentials", "mentorat_people", "mentorat_scopes"
 INDEX_STATE = "mentorat_index_state"
-INDEX_TABLES = (CREDENTIALS, PEOPLE, SCOPES, INDEX_STATE, ADDRESSES)
+INDEX_TABLES = (CREDENTIALS, PEOPLE, SCOPES, INDEX_STATE, ADDRESSES, NAMES)
 CREDENTIAL_COLUMNS = (
     "credential_id TEXT PRIMARY KEY, version BIGINT NOT NULL, participant_id TEXT NOT NULL, kind TEXT NOT NULL, "
     "expires_at BIGINT NOT NULL, used BOOLEAN NOT NULL, binding TEXT NOT NULL"
@@ -80,6 +81,8 @@ def upserts(rows: IndexRows) -> list[tuple[str, list[tuple[Any, ...]]]]:
         statements.append((UPSERT_SCOPE, [scope_params(r) for r in rows.scopes]))
     if rows.addresses:
         statements.append((UPSERT_ADDRESS, [address_params(r) for r in rows.addresses]))
+    if rows.names:
+        statements.append((UPSERT_NAME, [name_params(r) for r in rows.names]))
     return statements
 
 

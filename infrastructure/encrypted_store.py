@@ -10,10 +10,12 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper
 from eventsourcing.utils import EnvType
 
+from application.access_index import NameSeal
 from application.mentorat import Mentorat
 from application.outbox import OutgoingMessage
 from infrastructure.data_keys import KeyRing
 from infrastructure.field_mapper import FieldMapper
+from infrastructure.names_table import KeyRingNames
 from infrastructure.outbox_table import seal_message
 from infrastructure.times import now_utc
 
@@ -25,6 +27,7 @@ class EncryptedMentorat(Mentorat):
 
     def __init__(self, env: EnvType | None, keys: KeyRing) -> None:
         self.keys = keys
+        self._names = KeyRingNames(keys)
         self.outbox_written = threading.Event()  # wakes this process's delivery worker after a commit
         super().__init__(env=env)
 
@@ -34,6 +37,10 @@ class EncryptedMentorat(Mentorat):
             raise TypeError("MAPPER_TOPIC must name infrastructure.field_mapper:FieldMapper")
         mapper.keys = self.keys  # a fresh mapper of this store's own: no copy needed
         return mapper
+
+    @property
+    def name_seal(self) -> NameSeal:
+        return self._names
 
     def derived_secret(self, purpose: str) -> bytes:
         return self.keys.derived_secret(purpose)

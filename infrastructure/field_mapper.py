@@ -137,21 +137,32 @@ class FieldMapper(Mapper[UUID]):
     def _seal(self, event: DomainEventProtocol[UUID], name: str, person: UUID) -> Sealed:
         if self.keys is None:
             raise UnsealedField(f"{type(event).__qualname__}.{name}: a mapper without keys cannot store it")
-        nonce = secrets.token_bytes(NONCE_BYTES)
         text: str = vars(event)[name]
         ad = place(event.originator_id, event.originator_version, name)
-        return Sealed(person, nonce + self.keys.sealer(person).encrypt(nonce, text.encode(), ad))
+        return Sealed(person, seal_text(self.keys, person, text, ad))
 
     def _open(self, sealed: Sealed, ad: bytes) -> str | Sealed:
         assert self.keys is not None
-        aead = self.keys.opener(sealed.person)
-        if aead is None:
-            return sealed  # erased: the key is gone
-        try:
-            return aead.decrypt(sealed.blob[:NONCE_BYTES], sealed.blob[NONCE_BYTES:], ad).decode()
-        except InvalidTag:
-            log.warning("a sealed field does not open at its place (%s): left sealed", ad.decode())
-            return sealed
+        opened = open_text(self.keys, sealed.person, sealed.blob, ad)
+        return sealed if opened is None else opened  # None: erased (the key is gone), or not at its place
+
+
+def seal_text(keys: KeyRing, person: UUID, text: str, ad: bytes) -> bytes:
+    """A text sealed under the person's data key at its place (`ad`): the nonce, then AES-256-GCM's ciphertext."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return nonce + keys.sealer(person).encrypt(nonce, text.encode(), ad)
+
+
+def open_text(keys: KeyRing, person: UUID, blob: bytes, ad: bytes) -> str | None:
+    """A text `seal_text` sealed, or None: the person's key is gone (erased), or the blob is not at its place."""
+    aead = keys.opener(person)
+    if aead is None:
+        return None
+    try:
+        return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], ad).decode()
+    except InvalidTag:
+        log.warning("a sealed field does not open at its place (%s): left sealed", ad.decode())
+        return None
 
 
 def check_snapshot(snapshot: CanSnapshotAggregate[UUID]) -> None:

@@ -36,6 +36,7 @@ from infrastructure.access_index_tables import (
 from infrastructure.address_index_table import ADDRESS_COLUMNS, ADDRESS_INDEX, ADDRESSES, AddressIndexLedger
 from infrastructure.audit.chained_recorders import PostgresChainedRecorder, SQLiteChainedRecorder
 from infrastructure.idempotency_ledger import COLUMNS, COMPLETE, HOLD, TABLE, IdempotencyLedger
+from infrastructure.names_table import NAME_COLUMNS, NAMES, NamesLedger, PostgresNamesLedger
 from infrastructure.outbox_table import INSERT_MESSAGE, OUTBOX, OUTBOX_COLUMNS, OutboxLedger, outbox_rows
 from infrastructure.recent_reads import (
     PRUNE_READS,
@@ -51,7 +52,7 @@ log = logging.getLogger("mentorat.outbox")
 # The placeholder each table has in the statements of infrastructure/: one name each, rendered per store.
 TABLES = {
     "t": TABLE, "o": OUTBOX, "r": RECENT_READS, "c": CREDENTIALS, "p": PEOPLE, "m": SCOPES, "s": INDEX_STATE,
-    "w": WEB_SESSIONS, "a": ADDRESSES,
+    "w": WEB_SESSIONS, "a": ADDRESSES, "n": NAMES,
 }  # fmt: skip
 # (table, columns with a {blob} type, index name and column)
 SIDE_TABLES = [
@@ -64,6 +65,7 @@ SIDE_TABLES = [
     (INDEX_STATE, STATE_COLUMNS, None),
     (WEB_SESSIONS, WEB_SESSION_COLUMNS, (f"{WEB_SESSIONS}_expiry", "expires_at")),
     (ADDRESSES, ADDRESS_COLUMNS, ADDRESS_INDEX),
+    (NAMES, NAME_COLUMNS, (f"{NAMES}_programme", "programme_id")),
 ]
 
 
@@ -84,6 +86,7 @@ class SQLiteIdempotentRecorder(
     RecentReadsLedger,
     AccessIndexLedger,
     AddressIndexLedger,
+    NamesLedger,
     WebSessionLedger,
     SQLiteChainedRecorder,
 ):
@@ -146,6 +149,7 @@ class PostgresIdempotentRecorder(
     RecentReadsLedger,
     AccessIndexLedger,
     AddressIndexLedger,
+    PostgresNamesLedger,
     WebSessionLedger,
     PostgresChainedRecorder,
 ):

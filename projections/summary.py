@@ -269,3 +269,13 @@ class SummaryPostgresView(PostgresReadView):
     """The summary in PostgreSQL."""
 
     model = SummaryModel()
+
+
+def open_parties(view: Any, programme_id: str) -> dict[str, tuple[str, str]]:
+    """The mentor and mentee of each of a programme's mentorships awaiting signatures or active (the worklist's)."""
+    found = view.query(
+        f"SELECT m.id, m.mentor_id, m.mentee_id FROM {MENTORSHIPS.name} m JOIN {OPEN.name} o ON o.id = m.id "
+        "WHERE m.programme_id = ?",
+        programme_id,
+    )
+    return {str(row["id"]): (str(row["mentor_id"]), str(row["mentee_id"])) for row in found}

@@ -17,6 +17,7 @@ from application.web_sessions import Session
 from bootstrap.read_side import ReadSide
 from domain.permissions import Action, may
 from projections import summary, worklist
+from web.people import names
 from web.rendering import HEADERS, render
 from web.visits import Visit, Visitor, programme_of, service_of, signed_in
 from web.words import REASONS, ROLES, STATUSES, in_words
@@ -70,14 +71,25 @@ async def my_mentorships(request: Request, visitor: Visitor, session: SignedIn) 
 
 @router.get("/worklist")
 async def coordinator_worklist(request: Request, visitor: Visitor, session: SignedIn) -> Response:
-    """The programme's worklist, as `GET /v1/programmes/{pid}/worklist` reads it, with the reasons in words."""
+    """The programme's worklist as `GET /v1/programmes/{pid}/worklist` reads it: the pair's names, reasons in words.
+
+    Each row links to the mentorship's page; the names come from `web.people.names` (a coordinator's read of
+    personal data, recorded in the access log).
+    """
     if not may(session.caller.role, Action.READ_WORKLIST):
         return forbidden(request, visitor, session)
     programme_actor(session.caller, session.caller.programme_id, Action.READ_WORKLIST)
     view = read_side_of(request).view("summary")
     now = service_of(request).ports.clock()
-    items = await run_in_threadpool(worklist.worklist, view, str(session.caller.programme_id), now)
-    return page(request, visitor, session, "worklist.html", items=items, reasons=REASONS, in_words=in_words)
+    pid = str(session.caller.programme_id)
+    items = await run_in_threadpool(worklist.worklist, view, pid, now)
+    parties = await run_in_threadpool(summary.open_parties, view, pid) if items else {}
+    for item in items:
+        item["mentor_id"], item["mentee_id"] = parties.get(item["mentorship_id"], (None, None))
+    shown = await names(request, session, [i[side] for i in items for side in ("mentor_id", "mentee_id")])
+    return page(
+        request, visitor, session, "worklist.html", items=items, names=shown, reasons=REASONS, in_words=in_words
+    )
 
 
 def forbidden(request: Request, visitor: Visit, session: Session) -> Response:
