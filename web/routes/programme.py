@@ -77,13 +77,16 @@ async def mentorships(request: Request, visitor: Visitor, session: SignedIn) -> 
     status = request.query_params.get("status", "")
     if status not in FILTERS:
         status = ""
-    view = read_side_of(request).view("summary")
+    read_side = read_side_of(request)
+    service = service_of(request)
+    await run_in_threadpool(read_side.wait_for, service.store.position(), ("summary",), WAIT_SECONDS)  # as the API's
+    view = read_side.view("summary")
     pid = str(session.caller.programme_id)
     if status:
         rows = await run_in_threadpool(summary.of_programme_in, view, pid, status, after, MENTORSHIP_ROWS)
     else:
         rows = await run_in_threadpool(summary.of_programme, view, pid, after, MENTORSHIP_ROWS)
-    now = service_of(request).ports.clock()
+    now = service.ports.clock()
     items = [summary.summary(row, now) for row in rows]
     coordinator = session.caller.role == COORDINATOR
     known = (
@@ -99,7 +102,7 @@ async def mentorships(request: Request, visitor: Visitor, session: SignedIn) -> 
         names=known,
         show_names=coordinator,
         link="/programme/mentorships/" if coordinator else "/audit/mentorships/",
-        status=status,
+        chosen_status=status,
         filters=FILTERS,
         statuses=STATUSES,
         in_words=in_words,
@@ -111,7 +114,9 @@ async def mentorships(request: Request, visitor: Visitor, session: SignedIn) -> 
 
 def _active_of_role(request: Request, programme_id: str) -> dict[str, list[str]]:
     """The programme's active mentors and mentees, by role (the directory read model, every page of it)."""
-    view = read_side_of(request).view("directory")
+    read_side = read_side_of(request)
+    read_side.wait_for(service_of(request).store.position(), ("directory",), WAIT_SECONDS)  # as the API's reads
+    view = read_side.view("directory")
     found: dict[str, list[str]] = {Role.MENTOR.value: [], Role.MENTEE.value: []}
     after = 0
     while True:
