@@ -159,7 +159,8 @@ def test_a_consultation_is_recorded_and_its_note_never_shown(app_client: TestCli
     path = f"{LIST}/{world.mentorship_id}"
     token = csrf_of(app_client.get(path).text)
     before = position(app_client)
-    refused = post(app_client, f"{path}/consultation", {"topic": "dispute", "outcome": "reconciled", "note": note}, token)
+    unnamed = {"topic": "dispute", "outcome": "reconciled", "note": note}
+    refused = post(app_client, f"{path}/consultation", unnamed, token)
     assert refused.status_code == 422  # a dispute consultation names its dispute
     assert note not in refused.text
     assert position(app_client) == before
