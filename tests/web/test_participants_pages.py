@@ -108,7 +108,7 @@ def test_deactivation_needs_its_confirmation(app_client: TestClient, world: Worl
 def test_every_form_refuses_a_missing_csrf_token(app_client: TestClient, world: World) -> None:
     sign_in(app_client, world.coordinator, world.coordinator_id)
     before = position(app_client)
-    forms = (
+    forms: tuple[tuple[str, dict[str, str]], ...] = (
         (PAGE, {"name": "X", "email": "x@example.org", "role": "mentor", "language": "fr"}),
         (f"{PAGE}/{world.other_mentee_id}/invitation", {}),
         (f"{PAGE}/{world.other_mentee_id}/deactivation", {"confirm": "yes"}),
@@ -124,7 +124,7 @@ def test_a_mentor_gets_403_and_stores_nothing(app_client: TestClient, world: Wor
     assert app_client.get(PAGE).status_code == 403
     token = csrf_of(app_client.get("/mentorships").text)
     before = position(app_client)
-    forms = (
+    forms: tuple[tuple[str, dict[str, str]], ...] = (
         (PAGE, {"name": "X", "email": "x@example.org", "role": "mentor", "language": "fr"}),
         (f"{PAGE}/{world.other_mentee_id}/invitation", {}),
         (f"{PAGE}/{world.other_mentee_id}/deactivation", {"confirm": "yes"}),

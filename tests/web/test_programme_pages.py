@@ -195,7 +195,7 @@ def test_every_form_refuses_a_missing_csrf_token(app_client: TestClient, world: 
     sign_in(app_client, world.coordinator, world.coordinator_id)
     before = position(app_client)
     mid, draft = world.mentorship_id, world.other_mentorship_id
-    forms = (
+    forms: tuple[tuple[str, dict[str, str]], ...] = (
         (NEW, {"mentor_id": world.mentor_id, "mentee_id": world.other_mentee_id, "starts_on": START}),
         (f"{LIST}/{draft}/withdrawal", {}),
         (f"{LIST}/{mid}/consultation", {"topic": "early_end", "outcome": "ending_agreed"}),
@@ -212,7 +212,7 @@ def test_a_mentor_gets_403_on_every_form_and_stores_nothing(app_client: TestClie
     token = csrf_of(app_client.get("/mentorships").text)
     before = position(app_client)
     mid, draft = world.mentorship_id, world.other_mentorship_id
-    forms = (
+    forms: tuple[tuple[str, dict[str, str]], ...] = (
         (NEW, {"mentor_id": world.mentor_id, "mentee_id": world.other_mentee_id, "starts_on": START}),
         (f"{LIST}/{draft}/withdrawal", {}),
         (f"{LIST}/{mid}/consultation", {"topic": "early_end", "outcome": "ending_agreed"}),
