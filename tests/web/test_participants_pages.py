@@ -46,6 +46,7 @@ def test_the_coordinator_sees_the_programme_s_participants_with_names_and_roles(
     assert f"/programme/participants/{world.mentor_id}/invitation" in page.text
     assert f"/programme/participants/{world.auditor_id}/invitation" not in page.text  # the operator's to invite
     assert "<caption" in page.text and 'scope="col"' in page.text
+    assert f"/programme/participants/{world.coordinator_id}/deactivation" not in page.text  # not oneself
 
 
 def test_registering_a_participant_stores_them_and_redirects(app_client: TestClient, world: World) -> None:

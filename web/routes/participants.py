@@ -68,6 +68,7 @@ async def participants_page(
             "name": known.get(row["id"], ""),
             "active": bool(row["active"]),
             "managed": may_act_on(Action.INVITE_PARTICIPANT, row["role"]),
+            "me": row["id"] == str(session.caller.id),  # no one deactivates themself from this list
         }
         for row in rows
     ]
