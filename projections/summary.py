@@ -240,6 +240,19 @@ def of_programme(view: Any, programme_id: str, after: int, limit: int) -> list[R
     return [MENTORSHIPS.decode(row) for row in found]
 
 
+def of_programme_in(view: Any, programme_id: str, status: str, after: int, limit: int) -> list[Row]:
+    """A page of a programme's mentorships in one status, in drafting order, after a cursor position."""
+    found = view.query(
+        f"{SELECT_ROWS} WHERE m.programme_id = ? AND m.status = ? AND m.drafted_position > ? "
+        "ORDER BY m.drafted_position LIMIT ?",
+        programme_id,
+        status,
+        after,
+        limit,
+    )
+    return [MENTORSHIPS.decode(row) for row in found]
+
+
 def of_party(view: Any, participant_id: str, after: int, limit: int) -> list[Row]:
     """A page of the mentorships where the participant is the mentor or the mentee."""
     found = view.query(
