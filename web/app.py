@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from web.forms import CsrfRefused
 from web.rendering import HEADERS, render
-from web.routes import pages, sign_in
+from web.routes import dashboard, pages, sign_in
 from web.visits import SignInRequired
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,6 +33,7 @@ def install(app: FastAPI) -> None:
     """Add the pages, `/static/…` (every asset is ours: no CDN) and the web app's error answers."""
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, to_sign_in)
     app.add_exception_handler(CsrfRefused, csrf_refused)

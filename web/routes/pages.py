@@ -23,7 +23,7 @@ from web.words import ACCESS_ACTIONS, N_, REASONS, ROLES, STATUSES, in_words
 
 router = APIRouter(include_in_schema=False)
 SignedIn = Annotated[Session, Depends(signed_in)]
-HOME = {"mentor": "/mentorships", "mentee": "/mentorships", "coordinator": "/worklist", "auditor": "/audit"}
+HOME = {"mentor": "/mentorships", "mentee": "/mentorships", "coordinator": "/programme", "auditor": "/audit"}
 PAGE_ROWS = 50  # the first page of a list; paging comes with the pages that need it
 # What an auditor (or anyone) may open through the API for now: (permission, method and path, what it is)
 API_READS = (
