@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from uuid import UUID
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -173,14 +174,15 @@ def test_each_chart_is_an_image_with_its_numbers_in_words_and_no_inline_style(
     sign_in(client, s.coordinator, people["coordinator"])
     html = client.get(f"/programme?{WINDOW}&lang=en").text
     cells = parsed(html)
-    assert len(cells.svgs) == 5 and "style=" not in html and "<script" not in html
+    assert len(cells.svgs) == 6 and "style=" not in html and "<script" not in html
     for svg in cells.svgs:
         assert svg["role"] == "img"
         title, desc = str(svg["aria-labelledby"]).split()
         assert {title, desc} <= cells.ids
     # The text alternative names each charted figure with the table's value
     assert "Share of meetings cancelled: 42.9%" in html and "Meetings of 60 to 90 minutes: 75%" in html
-    assert "Mean satisfaction of mentors: 3.33" in html
+    assert "Mean satisfaction of mentors: 3.33" in html and "Meetings per month of active mentorship: " in html
+    assert "Mentorships needing you now (worklist): 3" in html
     for caption in ("Mentorships: the figures", "Meetings: the figures", "Disputes: the figures"):
         assert f">{caption}</caption>" in html
     assert html.count('<th scope="row">') == len(cells.rows) and '<th scope="col"' in html

@@ -6,6 +6,7 @@ same figures and the same CSV, from the report and summary read models (no aggre
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +16,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from application.authorization import programme_actor
 from application.web_sessions import Session
 from bootstrap.read_side import ReadSide
 from domain.errors import InvalidValue, Reason
@@ -47,69 +47,76 @@ class Figure:
     key: str
     words: str  # a message id (some with `%(min)s` and `%(max)s`: the programme's meeting target)
     kind: str  # "count", "rate" (0 to 1, shown as a percentage), "decimal", "score" (out of MAX_SCORE)
-    charted: bool = True
+    chart: str | None = None  # the chart that draws it (see `chart_top`), or None: in the table only
 
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the dashboard: a heading, its figures (one table) and a chart of the charted ones."""
+    """A part of the dashboard: a heading, its figures (one table) and a chart for each scale they are drawn on."""
 
     id: str
     title: str
     note: str
-    chart: str  # "count" (bars against the largest), "rate" (against 100 %), "score" (against MAX_SCORE)
     figures: tuple[Figure, ...]
+
+    def charts(self) -> list[tuple[str, list[Figure]]]:
+        """Each chart of the section (its scale) with its figures, in the order they first appear."""
+        drawn: dict[str, list[Figure]] = {}
+        for figure in self.figures:
+            if figure.chart is not None:
+                drawn.setdefault(figure.chart, []).append(figure)
+        return list(drawn.items())
 
 
 SECTIONS = (
     Section(
-        "statuses", N_("Mentorships"), N_("Statuses on the period's last day; the worklist as of now."), "count",
+        "statuses", N_("Mentorships"), N_("Statuses on the period's last day; the worklist as of now."),
         (
-            Figure("mentorships_awaiting_signatures", N_("Conventions awaiting signatures"), "count"),
-            Figure("mentorships_active", N_("Active mentorships"), "count"),
-            Figure("mentorships_completed", N_("Mentorships completed"), "count"),
-            Figure("mentorships_ended_early", N_("Mentorships ended early"), "count"),
-            Figure("mentorships_withdrawn", N_("Conventions withdrawn"), "count"),
-            Figure("at_risk", N_("Mentorships needing you now (worklist)"), "count", charted=False),
+            Figure("mentorships_awaiting_signatures", N_("Conventions awaiting signatures"), "count", "count"),
+            Figure("mentorships_active", N_("Active mentorships"), "count", "count"),
+            Figure("mentorships_completed", N_("Mentorships completed"), "count", "count"),
+            Figure("mentorships_ended_early", N_("Mentorships ended early"), "count", "count"),
+            Figure("mentorships_withdrawn", N_("Conventions withdrawn"), "count", "count"),
+            Figure("at_risk", N_("Mentorships needing you now (worklist)"), "count", "count"),
         ),
     ),
     Section(
-        "meetings", N_("Meetings"), N_("Meetings held or cancelled during the period."), "rate",
+        "meetings", N_("Meetings"), N_("Meetings held or cancelled during the period."),
         (
-            Figure("meetings_held", N_("Meetings held"), "count", charted=False),
-            Figure("meetings_cancelled", N_("Meetings cancelled"), "count", charted=False),
-            Figure("cancellation_rate", N_("Share of meetings cancelled"), "rate"),
-            Figure("active_mentorship_months", N_("Months of active mentorship"), "count", charted=False),
-            Figure("meetings_per_active_month", N_("Meetings per month of active mentorship"), "decimal", False),
-            Figure("months_with_meeting_rate", N_("Share of active months with a meeting"), "rate"),
-            Figure("minutes_mean", N_("Mean length of a meeting, in minutes"), "decimal", charted=False),
-            Figure("within_target_rate", N_("Meetings of %(min)s to %(max)s minutes"), "rate"),
-            Figure("agenda_rate", N_("Meetings with an agenda in advance"), "rate"),
+            Figure("meetings_held", N_("Meetings held"), "count"),
+            Figure("meetings_cancelled", N_("Meetings cancelled"), "count"),
+            Figure("cancellation_rate", N_("Share of meetings cancelled"), "rate", "rate"),
+            Figure("active_mentorship_months", N_("Months of active mentorship"), "count"),
+            Figure("meetings_per_active_month", N_("Meetings per month of active mentorship"), "decimal", "per-month"),
+            Figure("months_with_meeting_rate", N_("Share of active months with a meeting"), "rate", "rate"),
+            Figure("minutes_mean", N_("Mean length of a meeting, in minutes"), "decimal"),
+            Figure("within_target_rate", N_("Meetings of %(min)s to %(max)s minutes"), "rate", "rate"),
+            Figure("agenda_rate", N_("Meetings with an agenda in advance"), "rate", "rate"),
         ),
     ),
     Section(
         "satisfaction", N_("Satisfaction and objectives"),
-        N_("The latest score of each mentorship reported during the period, out of 5."), "score",
+        N_("The latest score of each mentorship reported during the period, out of 5."),
         (
-            Figure("mean_satisfaction_mentors", N_("Mean satisfaction of mentors"), "score"),
-            Figure("mean_satisfaction_mentees", N_("Mean satisfaction of mentees"), "score"),
-            Figure("objective_attainment_rate", N_("Share of objectives attained (not abandoned)"), "rate", False),
+            Figure("mean_satisfaction_mentors", N_("Mean satisfaction of mentors"), "score", "score"),
+            Figure("mean_satisfaction_mentees", N_("Mean satisfaction of mentees"), "score", "score"),
+            Figure("objective_attainment_rate", N_("Share of objectives attained (not abandoned)"), "rate"),
         ),
     ),
     Section(
-        "early-ends", N_("Ends"), N_("Mentorships ended by the period's last day, and why those ended early."), "count",
+        "early-ends", N_("Ends"), N_("Mentorships ended by the period's last day, and why those ended early."),
         (
-            Figure("early_end_rate", N_("Share of ended mentorships ended early"), "rate", charted=False),
-            *(Figure(f"early_end_reasons.{slug}", words, "count") for slug, words in END_REASONS.items()),
-            Figure("median_length_months", N_("Median length of the ended mentorships, in months"), "decimal", False),
+            Figure("early_end_rate", N_("Share of ended mentorships ended early"), "rate"),
+            *(Figure(f"early_end_reasons.{slug}", words, "count", "count") for slug, words in END_REASONS.items()),
+            Figure("median_length_months", N_("Median length of the ended mentorships, in months"), "decimal"),
         ),
     ),
     Section(
-        "disputes", N_("Disputes"), N_("Disputes raised, settled or taken to you during the period."), "count",
+        "disputes", N_("Disputes"), N_("Disputes raised, settled or taken to you during the period."),
         (
-            Figure("disputes_raised", N_("Disputes raised"), "count"),
-            Figure("disputes_settled", N_("Disputes settled"), "count"),
-            Figure("disputes_to_coordinator", N_("Disputes taken to the coordinator"), "count"),
+            Figure("disputes_raised", N_("Disputes raised"), "count", "count"),
+            Figure("disputes_settled", N_("Disputes settled"), "count", "count"),
+            Figure("disputes_to_coordinator", N_("Disputes taken to the coordinator"), "count", "count"),
         ),
     ),
 )  # fmt: skip
@@ -122,13 +129,13 @@ def value_of(figures: dict[str, Any], key: str) -> Any:
     return value.get(inner) if inner and isinstance(value, dict) else value
 
 
-def chart_top(section: Section, figures: dict[str, Any]) -> float:
-    """What a full bar stands for: 100 %, the top score, or the section's largest count (at least 1)."""
-    if section.chart == "rate":
+def chart_top(scale: str, drawn: list[Figure], figures: dict[str, Any]) -> float:
+    """What a full bar stands for: 100 %, the top score, or the largest value drawn rounded up (at least 1)."""
+    if scale == "rate":
         return 1.0
-    if section.chart == "score":
+    if scale == "score":
         return float(MAX_SCORE)
-    return float(max([1, *(value_of(figures, f.key) or 0 for f in section.figures if f.charted)]))
+    return float(max([1, *(math.ceil(value_of(figures, f.key) or 0) for f in drawn)]))
 
 
 @dataclass(frozen=True)
@@ -186,12 +193,8 @@ async def _read(request: Request, session: Session) -> tuple[Period, dict[str, A
 
 
 def _allowed(session: Session, *actions: Action) -> bool:
-    """Whether the caller's role may take every one of these actions in their programme."""
-    if not all(may(session.caller.role, action) for action in actions):
-        return False
-    for action in actions:
-        programme_actor(session.caller, session.caller.programme_id, action)
-    return True
+    """Whether the caller's role may take every one of these actions (in their own programme: the session's)."""
+    return all(may(session.caller.role, action) for action in actions)
 
 
 @router.get("/programme")
