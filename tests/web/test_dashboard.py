@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from uuid import UUID
-from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
