@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from web.forms import CsrfRefused
 from web.rendering import HEADERS, render
-from web.routes import audit, convention, meetings, pages, participants, programme, sign_in
+from web.routes import audit, convention, dashboard, meetings, pages, participants, programme, sign_in
 from web.visits import SignInRequired
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -38,6 +38,7 @@ def install(app: FastAPI) -> None:
     app.include_router(meetings.router)
     app.include_router(participants.router)
     app.include_router(programme.router)
+    app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, to_sign_in)
     app.add_exception_handler(CsrfRefused, csrf_refused)

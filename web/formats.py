@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from web.catalogues import locale_of
 
@@ -40,3 +40,9 @@ class Formats:
     def number(self, value: float | int | None) -> str:
         """A number in the locale's format; empty when there is none."""
         return "" if value is None else format_decimal(value, locale=locale_of(self.language))
+
+    def percent(self, value: float | None) -> str:
+        """A fraction (0 to 1) as a percentage in the locale's format, every decimal kept; empty when there is none."""
+        if value is None:
+            return ""
+        return format_percent(value, locale=locale_of(self.language), decimal_quantization=False)

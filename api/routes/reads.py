@@ -5,9 +5,8 @@ Reading a journal or personal data records the access (application/access_record
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -45,10 +44,9 @@ from application.authorization import Caller
 from application.participants import served_email, served_name
 from application.service import MentoratService
 from bootstrap.read_side import ReadSide
-from domain.errors import InvalidValue, Reason
+from domain.errors import InvalidValue
 from domain.permissions import Action
-from domain.values import local_date
-from projections import access_log, directory, programme_report, summary, timeline, worklist
+from projections import access_log, directory, programme_report, report_period, summary, timeline, worklist
 
 router = APIRouter(prefix="/v1", lifespan=waits.lifespan)  # the pending waits and the worker threads
 T = TypeVar("T")
@@ -310,53 +308,31 @@ async def get_report_csv(
 async def _figures(
     scope: InProgramme, freshness: Freshness, service: MentoratService, start: str | None, end: str | None
 ) -> dict[str, Any]:
-    """The report's figures over [from, to) once the read models are fresh enough."""
-    given = _bound(start, "from"), _bound(end, "to")  # a malformed bound is refused before any wait
+    """The report's figures over [from, to) once the read models are fresh enough (`projections/report_period`)."""
+    with _refused_bounds():  # a malformed bound is refused before any wait
+        given = report_period.given(start, "from"), report_period.given(end, "to")
     reads = await freshness.wait()
     programme_id = str(scope[1])
     zone = await projected(freshness, "report", lambda: programme_report.time_zone(reads.view("report"), programme_id))
-    low, high = _day(given[0], zone, "from"), _day(given[1], zone, "to")
-    if low is not None and high is not None and high <= low:
-        raise RequestInvalid.query("to", "before_from", Reason.NOT_AFTER_FROM)
-    return await run_in_threadpool(_report, reads, programme_id, service.ports.clock(), (low, high))
+    with _refused_bounds():
+        bounds = report_period.period(*given, zone)
+    return await run_in_threadpool(_report, reads, programme_id, service.ports.clock(), bounds)
+
+
+@contextmanager
+def _refused_bounds() -> Iterator[None]:
+    """A refused bound as the query parameter's problem."""
+    try:
+        yield
+    except InvalidValue as error:  # a query parameter, not a field of a body
+        reason = error.reason
+        raise RequestInvalid.query(error.fields[0], report_period.query_code(reason), reason) from None
 
 
 def _report(reads: ReadSide, programme_id: str, now: datetime, bounds: tuple[date | None, date | None]) -> Any:
-    low, high = bounds
-    figures = programme_report.report(reads.view("report"), programme_id, now, low, high)
-    figures["at_risk"] = worklist.at_risk(reads.view("summary"), programme_id, now)
-    return figures
+    return report_period.figures(reads.view("report"), reads.view("summary"), programme_id, now, bounds)
 
 
 def _csv(figures: dict[str, Any]) -> Response:
     """The figures as `metric,value` rows."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("metric", "value"))
-    writer.writerows(programme_report.csv_rows(figures))
-    return Response(out.getvalue(), media_type=CSV)
-
-
-def _bound(value: str | None, field: str) -> date | None:
-    """A report bound as given: a date, or a time with an offset (a `datetime`)."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise RequestInvalid.query(field, "invalid", Reason.MALFORMED) from None
-    if moment.tzinfo is None:
-        raise RequestInvalid.query(field, "timezone_required", Reason.TIMEZONE_REQUIRED)
-    return moment
-
-
-def _day(bound: date | None, zone: str, field: str) -> date | None:
-    """A bound's date: a time counts as its date in the programme's time zone."""
-    if isinstance(bound, datetime):
-        try:
-            return local_date(bound, zone, field)
-        except InvalidValue as error:  # a query parameter, not a field of a body
-            raise RequestInvalid.query(field, "invalid", error.reason) from None
-    return bound
+    return Response(report_period.csv_text(figures), media_type=CSV)

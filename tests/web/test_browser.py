@@ -189,7 +189,8 @@ def test_a_coordinator_signs_in_from_the_mailed_link_and_sees_the_worklist_in_wo
     page = browser.new_page()
     page.goto(mailed_link(site, "coordinator"))
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{site.base}/worklist")
+    page.wait_for_url(f"{site.base}/programme")  # the coordinator's home: the dashboard
+    page.goto(f"{site.base}/worklist")
     html = checked(site, page, "worklist-fr")
     assert "Liste de suivi" in page.get_by_role("heading", level=1).inner_text()
     assert str(site.cast.mentorship_id) in html and "Un différend est ouvert" in html

@@ -57,7 +57,7 @@ def programme_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program
 
 
 def signed_in(site: ProgrammeSite) -> Any:
-    """A phone's browser where the coordinator signed in with a new code: on their worklist."""
+    """A phone's browser where the coordinator signed in with a new code: on their dashboard."""
     service: MentoratService = site.app.state.service
     caller = service.participants.authenticate(site.coordinator_token)
     code = invited(service, caller, site.coordinator_id)
@@ -66,7 +66,7 @@ def signed_in(site: ProgrammeSite) -> Any:
     page.goto(f"{site.base}/sign-in")
     page.get_by_label("Votre code de connexion").fill(code)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{site.base}/worklist")
+    page.wait_for_url(f"{site.base}/programme")
     return browser, page
 
 

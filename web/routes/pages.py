@@ -24,7 +24,7 @@ from web.words import REASONS, ROLES, STATUSES, in_words
 
 router = APIRouter(include_in_schema=False)
 SignedIn = Annotated[Session, Depends(signed_in)]
-HOME = {"mentor": "/mentorships", "mentee": "/mentorships", "coordinator": "/worklist", "auditor": "/audit"}
+HOME = {"mentor": "/mentorships", "mentee": "/mentorships", "coordinator": "/programme", "auditor": "/audit"}
 PAGE_ROWS = 50  # the first page of a list; paging comes with the pages that need it
 
 
