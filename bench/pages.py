@@ -86,7 +86,12 @@ def pages(client: TestClient, sim: Simulation) -> list[tuple[str, str, str]]:
     mid = str(mentorship.id)
     wanted = [
         ("anyone", "/sign-in"),
+        ("coordinator", "/programme"),
         ("coordinator", "/worklist"),
+        ("coordinator", "/programme/mentorships"),
+        ("coordinator", f"/programme/mentorships/{mid}"),
+        ("coordinator", "/programme/participants"),
+        ("coordinator", "/programme/mentorships/new"),
         ("mentor", "/mentorships"),
         ("mentee", "/mentorships"),
         ("auditor", "/audit"),
